@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Do not edit directly, auto-generated from: */
+/*	Documentation/netlink/specs/xrelay.yaml */
+/* YNL-GEN kernel */
+
+#include <net/netlink.h>
+#include <net/genetlink.h>
+
+#include "netlink-gen.h"
+
+/* Common nested types */
+const struct nla_policy xrelay_stats_nl_policy[XRELAY_A_STATS_MAX + 1] = {
+	[XRELAY_A_STATS_PACKETS] = { .type = NLA_U64, },
+	[XRELAY_A_STATS_BYTES] = { .type = NLA_U64, },
+	[XRELAY_A_STATS_DROP_NO_SESSION] = { .type = NLA_U64, },
+	[XRELAY_A_STATS_DROP_UNKNOWN_SOURCE] = { .type = NLA_U64, },
+	[XRELAY_A_STATS_DROP_NOT_PAIRED] = { .type = NLA_U64, },
+	[XRELAY_A_STATS_DROP_EXPIRED] = { .type = NLA_U64, },
+	[XRELAY_A_STATS_DROP_POLICY] = { .type = NLA_U64, },
+	[XRELAY_A_STATS_DROP_NO_ROUTE] = { .type = NLA_U64, },
+	[XRELAY_A_STATS_DROP_BAD_SOURCE] = { .type = NLA_U64, },
+	[XRELAY_A_STATS_DROP_MALFORMED] = { .type = NLA_U64, },
+};
+
+const struct nla_policy xrelay_side_nl_policy[XRELAY_A_SIDE_MAX + 1] = {
+	[XRELAY_A_SIDE_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
+	[XRELAY_A_SIDE_PEER_IPV4] = { .type = NLA_BE32, },
+	[XRELAY_A_SIDE_PEER_IPV6] = NLA_POLICY_EXACT_LEN(16),
+	[XRELAY_A_SIDE_PEER_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
+	[XRELAY_A_SIDE_ALLOW_IPV4] = { .type = NLA_BE32, },
+	[XRELAY_A_SIDE_ALLOW_IPV6] = NLA_POLICY_EXACT_LEN(16),
+	[XRELAY_A_SIDE_ALLOW_PREFIX_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
+	[XRELAY_A_SIDE_RELEARN_TIMEOUT] = NLA_POLICY_RANGE(NLA_U32, 1, XRELAY_MAX_TIMEOUT),
+	[XRELAY_A_SIDE_STATE] = { .type = NLA_U8, },
+	[XRELAY_A_SIDE_IDLE_MSECS] = { .type = NLA_U64, },
+	[XRELAY_A_SIDE_STATS] = NLA_POLICY_NESTED(xrelay_stats_nl_policy),
+};
+
+/* XRELAY_CMD_INSTANCE_NEW - do */
+static const struct nla_policy xrelay_instance_new_nl_policy[7] = {
+	[XRELAY_A_INSTANCE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[XRELAY_A_INSTANCE_NETWORK] = { .type = NLA_U32, },
+	[XRELAY_A_INSTANCE_LOCAL_IPV4] = { .type = NLA_BE32, },
+	[XRELAY_A_INSTANCE_LOCAL_IPV6] = NLA_POLICY_EXACT_LEN(16),
+	[XRELAY_A_INSTANCE_PORT_MIN] = NLA_POLICY_MIN(NLA_U16, 1),
+	[XRELAY_A_INSTANCE_PORT_MAX] = NLA_POLICY_MIN(NLA_U16, 1),
+};
+
+/* XRELAY_CMD_INSTANCE_DEL - do */
+static const struct nla_policy xrelay_instance_del_nl_policy[2] = {
+	[XRELAY_A_INSTANCE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+/* XRELAY_CMD_INSTANCE_GET - do/dump */
+static const struct nla_policy xrelay_instance_get_nl_policy[2] = {
+	[XRELAY_A_INSTANCE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+/* XRELAY_CMD_SESSION_NEW - do */
+static const struct nla_policy xrelay_session_new_nl_policy[8] = {
+	[XRELAY_A_SESSION_INSTANCE] = NLA_POLICY_MIN(NLA_U32, 1),
+	[XRELAY_A_SESSION_NETWORK] = NLA_POLICY_MIN(NLA_U32, 1),
+	[XRELAY_A_SESSION_IDLE_TIMEOUT] = NLA_POLICY_RANGE(NLA_U32, 1, XRELAY_MAX_TIMEOUT),
+	[XRELAY_A_SESSION_LIFETIME] = NLA_POLICY_RANGE(NLA_U32, 1, XRELAY_MAX_TIMEOUT),
+	[XRELAY_A_SESSION_SIDE_A] = NLA_POLICY_NESTED(xrelay_side_nl_policy),
+	[XRELAY_A_SESSION_SIDE_B] = NLA_POLICY_NESTED(xrelay_side_nl_policy),
+};
+
+/* XRELAY_CMD_SESSION_DEL - do */
+static const struct nla_policy xrelay_session_del_nl_policy[11] = {
+	[XRELAY_A_SESSION_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[XRELAY_A_SESSION_INSTANCE] = NLA_POLICY_MIN(NLA_U32, 1),
+	[XRELAY_A_SESSION_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
+};
+
+/* XRELAY_CMD_SESSION_GET - do/dump */
+static const struct nla_policy xrelay_session_get_nl_policy[11] = {
+	[XRELAY_A_SESSION_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[XRELAY_A_SESSION_INSTANCE] = NLA_POLICY_MIN(NLA_U32, 1),
+	[XRELAY_A_SESSION_NETWORK] = NLA_POLICY_MIN(NLA_U32, 1),
+	[XRELAY_A_SESSION_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
+};
+
+/* XRELAY_CMD_SESSION_FLUSH - do */
+static const struct nla_policy xrelay_session_flush_nl_policy[4] = {
+	[XRELAY_A_SESSION_INSTANCE] = NLA_POLICY_MIN(NLA_U32, 1),
+	[XRELAY_A_SESSION_NETWORK] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+/* XRELAY_CMD_NETNS_GET - do */
+static const struct nla_policy xrelay_netns_get_nl_policy[1] = {
+};
+
+/* XRELAY_CMD_NETNS_SET - do */
+static const struct nla_policy xrelay_netns_set_nl_policy[2] = {
+	[XRELAY_A_NETNS_SESSION_LIMIT] = { .type = NLA_U32, },
+};
+
+/* Ops table for xrelay */
+const struct genl_ops xrelay_nl_ops[9] = {
+	{
+		.cmd		= XRELAY_CMD_INSTANCE_NEW,
+		.doit		= xrelay_nl_instance_new_doit,
+		.policy		= xrelay_instance_new_nl_policy,
+		.maxattr	= 6,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= XRELAY_CMD_INSTANCE_DEL,
+		.doit		= xrelay_nl_instance_del_doit,
+		.policy		= xrelay_instance_del_nl_policy,
+		.maxattr	= 1,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= XRELAY_CMD_INSTANCE_GET,
+		.doit		= xrelay_nl_instance_get_doit,
+		.dumpit		= xrelay_nl_instance_get_dumpit,
+		.policy		= xrelay_instance_get_nl_policy,
+		.maxattr	= 1,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= XRELAY_CMD_SESSION_NEW,
+		.doit		= xrelay_nl_session_new_doit,
+		.policy		= xrelay_session_new_nl_policy,
+		.maxattr	= 7,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= XRELAY_CMD_SESSION_DEL,
+		.doit		= xrelay_nl_session_del_doit,
+		.policy		= xrelay_session_del_nl_policy,
+		.maxattr	= 10,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= XRELAY_CMD_SESSION_GET,
+		.doit		= xrelay_nl_session_get_doit,
+		.dumpit		= xrelay_nl_session_get_dumpit,
+		.policy		= xrelay_session_get_nl_policy,
+		.maxattr	= 10,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= XRELAY_CMD_SESSION_FLUSH,
+		.doit		= xrelay_nl_session_flush_doit,
+		.policy		= xrelay_session_flush_nl_policy,
+		.maxattr	= 3,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= XRELAY_CMD_NETNS_GET,
+		.doit		= xrelay_nl_netns_get_doit,
+		.policy		= xrelay_netns_get_nl_policy,
+		.maxattr	= 0,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= XRELAY_CMD_NETNS_SET,
+		.doit		= xrelay_nl_netns_set_doit,
+		.policy		= xrelay_netns_set_nl_policy,
+		.maxattr	= 1,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+};
+
+const struct genl_multicast_group xrelay_nl_mcgrps[1] = {
+	[XRELAY_NLGRP_EVENTS] = { .name = XRELAY_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN, },
+};
