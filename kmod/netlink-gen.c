@@ -8,6 +8,22 @@
 
 #include "netlink-gen.h"
 
+/* Integer value ranges */
+static struct netlink_range_validation xrelay_idle_timeout_range = {
+	.min = 1,
+	.max = XRELAY_MAX_TIMEOUT,
+};
+
+static struct netlink_range_validation xrelay_lifetime_range = {
+	.min = 1,
+	.max = XRELAY_MAX_TIMEOUT,
+};
+
+static struct netlink_range_validation xrelay_relearn_timeout_range = {
+	.min = 1,
+	.max = XRELAY_MAX_TIMEOUT,
+};
+
 /* Common nested types */
 const struct nla_policy xrelay_stats_nl_policy[XRELAY_A_STATS_MAX + 1] = {
 	[XRELAY_A_STATS_PACKETS] = { .type = NLA_U64, },
@@ -30,7 +46,7 @@ const struct nla_policy xrelay_side_nl_policy[XRELAY_A_SIDE_MAX + 1] = {
 	[XRELAY_A_SIDE_ALLOW_IPV4] = { .type = NLA_BE32, },
 	[XRELAY_A_SIDE_ALLOW_IPV6] = NLA_POLICY_EXACT_LEN(16),
 	[XRELAY_A_SIDE_ALLOW_PREFIX_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
-	[XRELAY_A_SIDE_RELEARN_TIMEOUT] = NLA_POLICY_RANGE(NLA_U32, 1, XRELAY_MAX_TIMEOUT),
+	[XRELAY_A_SIDE_RELEARN_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32, &xrelay_relearn_timeout_range),
 	[XRELAY_A_SIDE_STATE] = { .type = NLA_U8, },
 	[XRELAY_A_SIDE_IDLE_MSECS] = { .type = NLA_U64, },
 	[XRELAY_A_SIDE_STATS] = NLA_POLICY_NESTED(xrelay_stats_nl_policy),
@@ -60,8 +76,8 @@ static const struct nla_policy xrelay_instance_get_nl_policy[2] = {
 static const struct nla_policy xrelay_session_new_nl_policy[8] = {
 	[XRELAY_A_SESSION_INSTANCE] = NLA_POLICY_MIN(NLA_U32, 1),
 	[XRELAY_A_SESSION_NETWORK] = NLA_POLICY_MIN(NLA_U32, 1),
-	[XRELAY_A_SESSION_IDLE_TIMEOUT] = NLA_POLICY_RANGE(NLA_U32, 1, XRELAY_MAX_TIMEOUT),
-	[XRELAY_A_SESSION_LIFETIME] = NLA_POLICY_RANGE(NLA_U32, 1, XRELAY_MAX_TIMEOUT),
+	[XRELAY_A_SESSION_IDLE_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32, &xrelay_idle_timeout_range),
+	[XRELAY_A_SESSION_LIFETIME] = NLA_POLICY_FULL_RANGE(NLA_U32, &xrelay_lifetime_range),
 	[XRELAY_A_SESSION_SIDE_A] = NLA_POLICY_NESTED(xrelay_side_nl_policy),
 	[XRELAY_A_SESSION_SIDE_B] = NLA_POLICY_NESTED(xrelay_side_nl_policy),
 };

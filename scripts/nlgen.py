@@ -47,6 +47,7 @@ class Spec:
         for value, op in enumerate(self.ops, start=1):
             op["value"] = value
         self.mcgrps = self.y.get("mcast-groups", {}).get("list", [])
+        self.ranges = {}
 
     def attr_enum(self, set_name, attr_name):
         return "%s_A_%s_%s" % (self.prefix, c_upper(set_name), c_upper(attr_name))
@@ -65,6 +66,19 @@ class Spec:
             sys.exit("%s: unknown constant %s in checks" % (self.path, value))
         return "%s_%s" % (self.prefix, c_upper(value))
 
+    def value(self, v):
+        return v if isinstance(v, int) else self.consts[v]
+
+    def range_table(self, a, lo, hi):
+        name = "%s_%s_range" % (c_lower(self.name), c_lower(a["name"]))
+        t = a["type"]
+        self.ranges[name] = (
+            "static struct netlink_range_validation%s %s = {\n%s%s};\n\n" % (
+                "_signed" if t.startswith("s") else "", name,
+                "\t.min = %s,\n" % self.limit(lo) if lo is not None else "",
+                "\t.max = %s,\n" % self.limit(hi) if hi is not None else "\t.max = U%s_MAX,\n" % t[1:]))
+        return name
+
     def policy_entry(self, a):
         t = a["type"]
         checks = a.get("checks", {})
@@ -72,6 +86,9 @@ class Spec:
         if t in ("u8", "u16", "u32", "u64"):
             nla = "NLA_%s" % (("BE" + t[1:]) if be else t.upper())
             lo, hi = checks.get("min"), checks.get("max")
+            if any(v is not None and not -32768 <= self.value(v) <= 32767 for v in (lo, hi)):
+                # The policy's inline min/max are s16: wider ranges need a table.
+                return "NLA_POLICY_FULL_RANGE(%s, &%s)" % (nla, self.range_table(a, lo, hi))
             if lo is not None and hi is not None:
                 return "NLA_POLICY_RANGE(%s, %s, %s)" % (nla, self.limit(lo), self.limit(hi))
             if lo is not None:
@@ -201,24 +218,29 @@ class Spec:
         out = [self.header("kernel")]
         out.append("#include <net/netlink.h>\n#include <net/genetlink.h>\n\n")
         out.append("#include \"netlink-gen.h\"\n\n")
+        body = []
         for s in self.nested_sets():
-            out.append("/* Common nested types */\n" if s == self.nested_sets()[0] else "")
-            out.append("const struct nla_policy %s_%s_nl_policy[%s_A_%s_MAX + 1] = {\n"
+            body.append("/* Common nested types */\n" if s == self.nested_sets()[0] else "")
+            body.append("const struct nla_policy %s_%s_nl_policy[%s_A_%s_MAX + 1] = {\n"
                        % (lo, c_lower(s), self.prefix, c_upper(s)))
             for a in self.sets[s]["attributes"]:
-                out.append("\t[%s] = %s,\n" % (self.attr_enum(s, a["name"]), self.policy_entry(a)))
-            out.append("};\n\n")
+                body.append("\t[%s] = %s,\n" % (self.attr_enum(s, a["name"]), self.policy_entry(a)))
+            body.append("};\n\n")
         for op in self.request_ops():
             names = list(dict.fromkeys(self.request_attrs(op, "do") + self.request_attrs(op, "dump")))
-            out.append("/* %s - %s */\n" % (
+            body.append("/* %s - %s */\n" % (
                 self.prefix + "_CMD_" + c_upper(op["name"]), "/".join(m for m in ("do", "dump") if m in op)))
-            out.append("static const struct nla_policy %s[%d] = {\n" % (
+            body.append("static const struct nla_policy %s[%d] = {\n" % (
                 self.op_policy_name(op), self.op_max_attr(op) + 1))
             attrs = sorted((self.attr(op["attribute-set"], n) for n in names), key=lambda a: a["value"])
             for a in attrs:
-                out.append("\t[%s] = %s,\n" % (self.attr_enum(op["attribute-set"], a["name"]),
+                body.append("\t[%s] = %s,\n" % (self.attr_enum(op["attribute-set"], a["name"]),
                                                self.policy_entry(a)))
-            out.append("};\n\n")
+            body.append("};\n\n")
+        if self.ranges:
+            out.append("/* Integer value ranges */\n")
+            out.extend(self.ranges[k] for k in sorted(self.ranges))
+        out.extend(body)
         out.append("/* Ops table for %s */\n" % lo)
         out.append("const struct genl_ops %s_nl_ops[%d] = {\n" % (lo, len(self.request_ops())))
         for op in self.request_ops():

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef _XRELAY_DATAPATH_H
+#define _XRELAY_DATAPATH_H
+
+#include "addr.h"
+#include "stats.h"
+
+struct xrelay_net;
+struct xrelay_side;
+
+/*
+ * The addresses and ports of a UDP packet: as received on the way in,
+ * rewritten by xrelay_datapath_process() to what must be sent.
+ */
+struct xrelay_flow {
+	struct in6_addr saddr;
+	struct in6_addr daddr;
+	__be16 sport;
+	__be16 dport;
+};
+
+enum xrelay_verdict {
+	XRELAY_PASS,		/* not for a relay port: leave it to the stack */
+	XRELAY_DROP,		/* counted already */
+	XRELAY_FORWARD,		/* flow rewritten; send it, then count it */
+};
+
+enum xrelay_verdict xrelay_datapath_classify(struct xrelay_net *xn,
+					     const struct xrelay_flow *flow,
+					     struct xrelay_side **side);
+enum xrelay_verdict xrelay_datapath_process(struct xrelay_net *xn, struct xrelay_side *side,
+					    struct xrelay_flow *flow);
+void xrelay_datapath_count_forward(struct xrelay_side *side, unsigned int bytes);
+void xrelay_datapath_count_drop(struct xrelay_side *side, enum xrelay_drop reason);
+
+#endif /* _XRELAY_DATAPATH_H */

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * xrelay: in-kernel UDP port-pair relay for overlay networks.
+ */
+
+#include <linux/module.h>
+#include <net/genetlink.h>
+
+#include "netlink.h"
+#include "netns.h"
+#include "uapi/linux/xrelay.h"
+
+static int __init xrelay_init(void)
+{
+	int ret;
+
+	ret = xrelay_netns_init();
+	if (ret)
+		goto err_netns;
+	ret = xrelay_nl_init();
+	if (ret)
+		goto err_netlink;
+	pr_info("UDP port-pair relay loaded\n");
+	return 0;
+
+err_netlink:
+	xrelay_netns_uninit();
+err_netns:
+	return ret;
+}
+
+static void __exit xrelay_exit(void)
+{
+	xrelay_nl_uninit();
+	xrelay_netns_uninit();
+	/* Sessions and instances are freed by RCU callbacks of this module. */
+	rcu_barrier();
+}
+
+module_init(xrelay_init);
+module_exit(xrelay_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("In-kernel UDP port-pair relay for overlay networks");
+MODULE_AUTHOR("The xrelay developers");
+MODULE_ALIAS_GENL_FAMILY(XRELAY_FAMILY_NAME);

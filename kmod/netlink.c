@@ -1,0 +1,770 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The generic netlink family "xrelay": configuration, dumps and events.
+ * Policies and the ops table are generated from the YAML spec into
+ * netlink-gen.c; this file holds what the handlers do.
+ */
+
+#include <linux/jiffies.h>
+#include <net/genetlink.h>
+
+#include "instance.h"
+#include "netlink-gen.h"
+#include "netlink.h"
+#include "netns.h"
+#include "session.h"
+
+#define XRELAY_ERR(info, attr, msg) \
+	NL_SET_ERR_MSG_ATTR((info)->extack, (attr), KBUILD_MODNAME ": " msg)
+
+/* Notifications stop before the family goes away, see xrelay_nl_uninit(). */
+static bool xrelay_nl_live;
+
+static struct genl_family xrelay_nl_family;
+
+/* One attribute pair per address: the IPv4 one and the IPv6 one. */
+static int xrelay_nl_get_addr(struct nlattr *v4, struct nlattr *v6, struct in6_addr *addr)
+{
+	if (v4 && v6)
+		return -EINVAL;
+	if (v4)
+		ipv6_addr_set_v4mapped(nla_get_in_addr(v4), addr);
+	else if (v6)
+		*addr = nla_get_in6_addr(v6);
+	else
+		return -ENOENT;
+	return 0;
+}
+
+static int xrelay_nl_put_addr(struct sk_buff *skb, int v4_type, int v6_type,
+			      const struct in6_addr *addr)
+{
+	if (xrelay_addr_is_v4(addr))
+		return nla_put_in_addr(skb, v4_type, addr->s6_addr32[3]);
+	return nla_put_in6_addr(skb, v6_type, addr);
+}
+
+static int xrelay_nl_put_stats(struct sk_buff *skb, int type, const struct xrelay_stats *st)
+{
+	struct nlattr *nest = nla_nest_start(skb, type);
+	int i;
+
+	BUILD_BUG_ON(XRELAY_A_STATS_DROP_NO_SESSION + XRELAY_DROP_NR - 1 !=
+		     XRELAY_A_STATS_DROP_MALFORMED);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u64_64bit(skb, XRELAY_A_STATS_PACKETS, st->packets, 0) ||
+	    nla_put_u64_64bit(skb, XRELAY_A_STATS_BYTES, st->bytes, 0))
+		goto cancel;
+	for (i = 0; i < XRELAY_DROP_NR; i++)
+		if (nla_put_u64_64bit(skb, XRELAY_A_STATS_DROP_NO_SESSION + i, st->drops[i], 0))
+			goto cancel;
+	nla_nest_end(skb, nest);
+	return 0;
+cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+static void xrelay_stats_add(struct xrelay_stats *sum, const struct xrelay_stats *st)
+{
+	int i;
+
+	sum->packets += st->packets;
+	sum->bytes += st->bytes;
+	for (i = 0; i < XRELAY_DROP_NR; i++)
+		sum->drops[i] += st->drops[i];
+}
+
+static int xrelay_nl_fill_instance(struct sk_buff *skb, const struct xrelay_instance *inst,
+				   u32 portid, u32 seq, int flags)
+{
+	struct xrelay_stats st;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &xrelay_nl_family, flags, XRELAY_CMD_INSTANCE_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	xrelay_pcpu_stats_sum(inst->stats, &st);
+	if (nla_put_u32(skb, XRELAY_A_INSTANCE_ID, inst->id) ||
+	    nla_put_u32(skb, XRELAY_A_INSTANCE_NETWORK, inst->network) ||
+	    xrelay_nl_put_addr(skb, XRELAY_A_INSTANCE_LOCAL_IPV4, XRELAY_A_INSTANCE_LOCAL_IPV6,
+			       &inst->addr) ||
+	    nla_put_u16(skb, XRELAY_A_INSTANCE_PORT_MIN, inst->port_min) ||
+	    nla_put_u16(skb, XRELAY_A_INSTANCE_PORT_MAX, inst->port_max) ||
+	    nla_put_u32(skb, XRELAY_A_INSTANCE_SESSIONS, inst->sessions) ||
+	    xrelay_nl_put_stats(skb, XRELAY_A_INSTANCE_STATS, &st)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/* @stats_only: expiry events carry the final counters, not the config. */
+static int xrelay_nl_put_side(struct sk_buff *skb, const struct xrelay_side *side,
+			      bool stats_only)
+{
+	int type = xrelay_side_index(side) ? XRELAY_A_SESSION_SIDE_B : XRELAY_A_SESSION_SIDE_A;
+	struct xrelay_side_info info;
+	struct nlattr *nest;
+
+	xrelay_side_info(side, &info);
+	nest = nla_nest_start(skb, type);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u16(skb, XRELAY_A_SIDE_PORT, info.port))
+		goto cancel;
+	if (!stats_only) {
+		if (nla_put_u8(skb, XRELAY_A_SIDE_STATE, info.state) ||
+		    nla_put_u32(skb, XRELAY_A_SIDE_RELEARN_TIMEOUT, info.relearn_timeout) ||
+		    nla_put_u64_64bit(skb, XRELAY_A_SIDE_IDLE_MSECS, info.idle_msecs, 0))
+			goto cancel;
+		if (info.state != XRELAY_SIDE_STATE_WAITING &&
+		    (xrelay_nl_put_addr(skb, XRELAY_A_SIDE_PEER_IPV4, XRELAY_A_SIDE_PEER_IPV6,
+					&info.peer.addr) ||
+		     nla_put_u16(skb, XRELAY_A_SIDE_PEER_PORT, ntohs(info.peer.port))))
+			goto cancel;
+		if (info.allow.len &&
+		    (xrelay_nl_put_addr(skb, XRELAY_A_SIDE_ALLOW_IPV4, XRELAY_A_SIDE_ALLOW_IPV6,
+					&info.allow.addr) ||
+		     nla_put_u8(skb, XRELAY_A_SIDE_ALLOW_PREFIX_LEN,
+				info.allow.len - (xrelay_addr_is_v4(&info.allow.addr) ? 96 : 0))))
+			goto cancel;
+	}
+	if (xrelay_nl_put_stats(skb, XRELAY_A_SIDE_STATS, &info.stats))
+		goto cancel;
+	nla_nest_end(skb, nest);
+	return 0;
+cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+static int xrelay_nl_fill_session(struct sk_buff *skb, const struct xrelay_session *s,
+				  u32 portid, u32 seq, int flags, u8 cmd)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &xrelay_nl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, XRELAY_A_SESSION_ID, s->id) ||
+	    nla_put_u32(skb, XRELAY_A_SESSION_INSTANCE, s->instance->id) ||
+	    nla_put_u32(skb, XRELAY_A_SESSION_NETWORK, s->network) ||
+	    nla_put_u32(skb, XRELAY_A_SESSION_IDLE_TIMEOUT, s->idle_timeout / HZ) ||
+	    (s->lifetime && nla_put_u32(skb, XRELAY_A_SESSION_LIFETIME, s->lifetime / HZ)) ||
+	    nla_put_u64_64bit(skb, XRELAY_A_SESSION_AGE_MSECS,
+			      jiffies_to_msecs(jiffies - s->created), 0) ||
+	    xrelay_nl_put_side(skb, &s->sides[0], false) ||
+	    xrelay_nl_put_side(skb, &s->sides[1], false)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int xrelay_nl_reply_id(struct genl_info *info, struct sk_buff *msg, int type, u32 id)
+{
+	void *hdr = genlmsg_put_reply(msg, info, &xrelay_nl_family, 0, info->genlhdr->cmd);
+
+	if (!hdr || nla_put_u32(msg, type, id)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+int xrelay_nl_instance_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct xrelay_net *xn = xrelay_net(genl_info_net(info));
+	struct xrelay_instance_config cfg = {};
+	struct nlattr **attrs = info->attrs;
+	struct sk_buff *msg;
+	int ret;
+
+	ret = xrelay_nl_get_addr(attrs[XRELAY_A_INSTANCE_LOCAL_IPV4],
+				 attrs[XRELAY_A_INSTANCE_LOCAL_IPV6], &cfg.addr);
+	if (ret == -ENOENT) {
+		XRELAY_ERR(info, NULL, "missing local address: give local-ipv4 or local-ipv6");
+		return -EINVAL;
+	}
+	if (ret) {
+		XRELAY_ERR(info, attrs[XRELAY_A_INSTANCE_LOCAL_IPV6],
+			   "give only one of local-ipv4 and local-ipv6");
+		return ret;
+	}
+	if (!attrs[XRELAY_A_INSTANCE_PORT_MIN] || !attrs[XRELAY_A_INSTANCE_PORT_MAX]) {
+		XRELAY_ERR(info, NULL, "missing port range: give port-min and port-max");
+		return -EINVAL;
+	}
+	if (attrs[XRELAY_A_INSTANCE_ID])
+		cfg.id = nla_get_u32(attrs[XRELAY_A_INSTANCE_ID]);
+	if (attrs[XRELAY_A_INSTANCE_NETWORK])
+		cfg.network = nla_get_u32(attrs[XRELAY_A_INSTANCE_NETWORK]);
+	cfg.port_min = nla_get_u16(attrs[XRELAY_A_INSTANCE_PORT_MIN]);
+	cfg.port_max = nla_get_u16(attrs[XRELAY_A_INSTANCE_PORT_MAX]);
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&xn->lock);
+	ret = xrelay_instance_create(xn, &cfg, info->extack);
+	mutex_unlock(&xn->lock);
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return xrelay_nl_reply_id(info, msg, XRELAY_A_INSTANCE_ID, cfg.id);
+}
+
+static struct xrelay_instance *xrelay_nl_find_instance(struct xrelay_net *xn,
+						       struct genl_info *info, struct nlattr *attr)
+{
+	struct xrelay_instance *inst;
+
+	if (!attr) {
+		XRELAY_ERR(info, NULL, "missing instance id");
+		return ERR_PTR(-EINVAL);
+	}
+	inst = xa_load(&xn->instances, nla_get_u32(attr));
+	if (!inst) {
+		XRELAY_ERR(info, attr, "no instance with this id");
+		return ERR_PTR(-ENOENT);
+	}
+	return inst;
+}
+
+int xrelay_nl_instance_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct xrelay_net *xn = xrelay_net(genl_info_net(info));
+	struct xrelay_instance *inst;
+	int ret = 0;
+
+	mutex_lock(&xn->lock);
+	inst = xrelay_nl_find_instance(xn, info, info->attrs[XRELAY_A_INSTANCE_ID]);
+	if (IS_ERR(inst))
+		ret = PTR_ERR(inst);
+	else
+		xrelay_instance_destroy(inst);
+	mutex_unlock(&xn->lock);
+	return ret;
+}
+
+int xrelay_nl_instance_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct xrelay_net *xn = xrelay_net(genl_info_net(info));
+	struct xrelay_instance *inst;
+	struct sk_buff *msg;
+	int ret;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&xn->lock);
+	inst = xrelay_nl_find_instance(xn, info, info->attrs[XRELAY_A_INSTANCE_ID]);
+	if (IS_ERR(inst))
+		ret = PTR_ERR(inst);
+	else
+		ret = xrelay_nl_fill_instance(msg, inst, info->snd_portid, info->snd_seq, 0);
+	mutex_unlock(&xn->lock);
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/* Dumps resume from the id after the last object that fitted: cb->args[0]. */
+int xrelay_nl_instance_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct xrelay_net *xn = xrelay_net(sock_net(cb->skb->sk));
+	struct xrelay_instance *inst;
+	unsigned long id;
+
+	mutex_lock(&xn->lock);
+	xa_for_each_start(&xn->instances, id, inst, cb->args[0]) {
+		if (xrelay_nl_fill_instance(skb, inst, NETLINK_CB(cb->skb).portid,
+					    cb->nlh->nlmsg_seq, NLM_F_MULTI))
+			break;
+		cb->args[0] = id + 1;
+	}
+	mutex_unlock(&xn->lock);
+	return skb->len;
+}
+
+static int xrelay_nl_get_prefix(struct genl_info *info, struct nlattr **tb,
+				struct xrelay_prefix *prefix)
+{
+	struct nlattr *len_attr = tb[XRELAY_A_SIDE_ALLOW_PREFIX_LEN];
+	unsigned int len, max;
+	struct in6_addr masked;
+	int ret;
+
+	ret = xrelay_nl_get_addr(tb[XRELAY_A_SIDE_ALLOW_IPV4], tb[XRELAY_A_SIDE_ALLOW_IPV6],
+				 &prefix->addr);
+	if (ret == -ENOENT && !len_attr)
+		return 0;
+	if (ret == -ENOENT) {
+		XRELAY_ERR(info, len_attr, "allow-prefix-len needs allow-ipv4 or allow-ipv6");
+		return -EINVAL;
+	}
+	if (ret) {
+		XRELAY_ERR(info, tb[XRELAY_A_SIDE_ALLOW_IPV6],
+			   "give only one of allow-ipv4 and allow-ipv6");
+		return ret;
+	}
+	if (!len_attr) {
+		XRELAY_ERR(info, NULL, "allowed prefix needs allow-prefix-len");
+		return -EINVAL;
+	}
+	len = nla_get_u8(len_attr);
+	max = xrelay_addr_is_v4(&prefix->addr) ? 32 : 128;
+	if (len > max) {
+		XRELAY_ERR(info, len_attr, "allow-prefix-len exceeds 32 for an IPv4 prefix");
+		return -ERANGE;
+	}
+	prefix->len = len + 128 - max;
+	ipv6_addr_prefix(&masked, &prefix->addr, prefix->len);
+	if (!ipv6_addr_equal(&masked, &prefix->addr)) {
+		XRELAY_ERR(info, tb[XRELAY_A_SIDE_ALLOW_IPV4] ?: tb[XRELAY_A_SIDE_ALLOW_IPV6],
+			   "allowed prefix has host bits set");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int xrelay_nl_get_side(struct genl_info *info, struct nlattr *nest,
+			      struct xrelay_side_config *cfg)
+{
+	struct nlattr *tb[XRELAY_A_SIDE_MAX + 1];
+	struct nlattr *peer_port;
+	int ret;
+
+	if (!nest) {
+		XRELAY_ERR(info, NULL, "missing side-a or side-b");
+		return -EINVAL;
+	}
+	ret = nla_parse_nested(tb, XRELAY_A_SIDE_MAX, nest, xrelay_side_nl_policy, info->extack);
+	if (ret)
+		return ret;
+	if (tb[XRELAY_A_SIDE_STATE] || tb[XRELAY_A_SIDE_IDLE_MSECS] || tb[XRELAY_A_SIDE_STATS]) {
+		XRELAY_ERR(info, nest, "side state, idle-msecs and stats are read-only");
+		return -EINVAL;
+	}
+	if (!tb[XRELAY_A_SIDE_PORT]) {
+		XRELAY_ERR(info, nest, "side is missing its port");
+		return -EINVAL;
+	}
+	cfg->port = nla_get_u16(tb[XRELAY_A_SIDE_PORT]);
+	cfg->relearn_timeout = XRELAY_DEFAULT_RELEARN_TIMEOUT;
+
+	peer_port = tb[XRELAY_A_SIDE_PEER_PORT];
+	ret = xrelay_nl_get_addr(tb[XRELAY_A_SIDE_PEER_IPV4], tb[XRELAY_A_SIDE_PEER_IPV6],
+				 &cfg->peer.addr);
+	if (ret == -EINVAL) {
+		XRELAY_ERR(info, tb[XRELAY_A_SIDE_PEER_IPV6],
+			   "give only one of peer-ipv4 and peer-ipv6");
+		return ret;
+	}
+	if (!ret || peer_port) {
+		if (ret) {
+			XRELAY_ERR(info, peer_port, "peer-port needs peer-ipv4 or peer-ipv6");
+			return -EINVAL;
+		}
+		if (!peer_port) {
+			XRELAY_ERR(info, nest, "a pinned side needs peer-port");
+			return -EINVAL;
+		}
+		if (tb[XRELAY_A_SIDE_ALLOW_IPV4] || tb[XRELAY_A_SIDE_ALLOW_IPV6] ||
+		    tb[XRELAY_A_SIDE_ALLOW_PREFIX_LEN] || tb[XRELAY_A_SIDE_RELEARN_TIMEOUT]) {
+			XRELAY_ERR(info, nest,
+				   "allowed prefix and relearn-timeout apply to learned sides only");
+			return -EINVAL;
+		}
+		cfg->pinned = true;
+		cfg->peer.port = htons(nla_get_u16(peer_port));
+		return 0;
+	}
+	if (tb[XRELAY_A_SIDE_RELEARN_TIMEOUT])
+		cfg->relearn_timeout = nla_get_u32(tb[XRELAY_A_SIDE_RELEARN_TIMEOUT]);
+	return xrelay_nl_get_prefix(info, tb, &cfg->allow);
+}
+
+int xrelay_nl_session_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct xrelay_net *xn = xrelay_net(genl_info_net(info));
+	struct xrelay_session_config cfg = {};
+	struct nlattr **attrs = info->attrs;
+	struct sk_buff *msg;
+	u32 id;
+	int ret;
+
+	if (!attrs[XRELAY_A_SESSION_INSTANCE]) {
+		XRELAY_ERR(info, NULL, "missing instance id");
+		return -EINVAL;
+	}
+	cfg.instance = nla_get_u32(attrs[XRELAY_A_SESSION_INSTANCE]);
+	if (attrs[XRELAY_A_SESSION_NETWORK])
+		cfg.network = nla_get_u32(attrs[XRELAY_A_SESSION_NETWORK]);
+	cfg.idle_timeout = XRELAY_DEFAULT_IDLE_TIMEOUT;
+	if (attrs[XRELAY_A_SESSION_IDLE_TIMEOUT])
+		cfg.idle_timeout = nla_get_u32(attrs[XRELAY_A_SESSION_IDLE_TIMEOUT]);
+	if (attrs[XRELAY_A_SESSION_LIFETIME])
+		cfg.lifetime = nla_get_u32(attrs[XRELAY_A_SESSION_LIFETIME]);
+	ret = xrelay_nl_get_side(info, attrs[XRELAY_A_SESSION_SIDE_A], &cfg.sides[0]);
+	if (ret)
+		return ret;
+	ret = xrelay_nl_get_side(info, attrs[XRELAY_A_SESSION_SIDE_B], &cfg.sides[1]);
+	if (ret)
+		return ret;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&xn->lock);
+	ret = xrelay_session_create(xn, &cfg, &id, info->extack);
+	mutex_unlock(&xn->lock);
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return xrelay_nl_reply_id(info, msg, XRELAY_A_SESSION_ID, id);
+}
+
+/* A session is named by its id, or by its instance and either of its ports. */
+static struct xrelay_session *xrelay_nl_find_session(struct xrelay_net *xn,
+						     struct genl_info *info)
+{
+	struct nlattr *id = info->attrs[XRELAY_A_SESSION_ID];
+	struct nlattr *port = info->attrs[XRELAY_A_SESSION_PORT];
+	struct nlattr *instance = info->attrs[XRELAY_A_SESSION_INSTANCE];
+	struct xrelay_instance *inst;
+	struct xrelay_session *s;
+	struct xrelay_side *side;
+
+	if (id && (port || instance)) {
+		XRELAY_ERR(info, id, "name the session by id, or by instance and port, not both");
+		return ERR_PTR(-EINVAL);
+	}
+	if (id) {
+		s = xa_load(&xn->sessions, nla_get_u32(id));
+		if (!s) {
+			XRELAY_ERR(info, id, "no session with this id");
+			return ERR_PTR(-ENOENT);
+		}
+		return s;
+	}
+	if (!port || !instance) {
+		XRELAY_ERR(info, NULL, "missing session: give its id, or its instance and port");
+		return ERR_PTR(-EINVAL);
+	}
+	inst = xrelay_nl_find_instance(xn, info, instance);
+	if (IS_ERR(inst))
+		return ERR_CAST(inst);
+	side = xrelay_ports_lookup(xn, &inst->addr, htons(nla_get_u16(port)));
+	if (!side || side->session->instance != inst) {
+		XRELAY_ERR(info, port, "no session uses this port of the instance");
+		return ERR_PTR(-ENOENT);
+	}
+	return side->session;
+}
+
+int xrelay_nl_session_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct xrelay_net *xn = xrelay_net(genl_info_net(info));
+	struct xrelay_session *s;
+	int ret = 0;
+
+	mutex_lock(&xn->lock);
+	s = xrelay_nl_find_session(xn, info);
+	if (IS_ERR(s))
+		ret = PTR_ERR(s);
+	else
+		xrelay_session_destroy(xn, s);
+	mutex_unlock(&xn->lock);
+	return ret;
+}
+
+int xrelay_nl_session_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct xrelay_net *xn = xrelay_net(genl_info_net(info));
+	struct xrelay_session *s;
+	struct sk_buff *msg;
+	int ret;
+
+	if (info->attrs[XRELAY_A_SESSION_NETWORK]) {
+		XRELAY_ERR(info, info->attrs[XRELAY_A_SESSION_NETWORK],
+			   "network filters dumps only: name the session by id, or by instance and port");
+		return -EINVAL;
+	}
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&xn->lock);
+	s = xrelay_nl_find_session(xn, info);
+	if (IS_ERR(s))
+		ret = PTR_ERR(s);
+	else
+		ret = xrelay_nl_fill_session(msg, s, info->snd_portid, info->snd_seq, 0,
+					     XRELAY_CMD_SESSION_GET);
+	mutex_unlock(&xn->lock);
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+int xrelay_nl_session_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct xrelay_net *xn = xrelay_net(sock_net(cb->skb->sk));
+	struct nlattr **attrs = genl_dumpit_info(cb)->attrs;
+	u32 instance = 0, network = 0;
+	struct xrelay_session *s;
+	unsigned long id;
+
+	if (attrs[XRELAY_A_SESSION_INSTANCE])
+		instance = nla_get_u32(attrs[XRELAY_A_SESSION_INSTANCE]);
+	if (attrs[XRELAY_A_SESSION_NETWORK])
+		network = nla_get_u32(attrs[XRELAY_A_SESSION_NETWORK]);
+
+	mutex_lock(&xn->lock);
+	xa_for_each_start(&xn->sessions, id, s, cb->args[0]) {
+		if ((!instance || s->instance->id == instance) &&
+		    (!network || s->network == network) &&
+		    xrelay_nl_fill_session(skb, s, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+					   NLM_F_MULTI, XRELAY_CMD_SESSION_GET))
+			break;
+		cb->args[0] = id + 1;
+	}
+	mutex_unlock(&xn->lock);
+	return skb->len;
+}
+
+int xrelay_nl_session_flush_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct xrelay_net *xn = xrelay_net(genl_info_net(info));
+	struct nlattr *instance = info->attrs[XRELAY_A_SESSION_INSTANCE];
+	struct nlattr *network = info->attrs[XRELAY_A_SESSION_NETWORK];
+	struct xrelay_instance *inst = NULL;
+	int ret = 0;
+
+	mutex_lock(&xn->lock);
+	if (instance) {
+		inst = xrelay_nl_find_instance(xn, info, instance);
+		if (IS_ERR(inst)) {
+			ret = PTR_ERR(inst);
+			goto out;
+		}
+	}
+	xrelay_sessions_destroy_matching(xn, inst, network ? nla_get_u32(network) : 0);
+out:
+	mutex_unlock(&xn->lock);
+	return ret;
+}
+
+static int xrelay_nl_fill_netns(struct sk_buff *skb, struct xrelay_net *xn)
+{
+	struct xrelay_stats total = {}, st;
+	struct xrelay_instance *inst;
+	unsigned long id;
+
+	xa_for_each(&xn->instances, id, inst) {
+		xrelay_pcpu_stats_sum(inst->stats, &st);
+		xrelay_stats_add(&total, &st);
+	}
+	if (nla_put_u32(skb, XRELAY_A_NETNS_SESSION_LIMIT, xn->session_limit) ||
+	    nla_put_u32(skb, XRELAY_A_NETNS_SESSIONS, xn->session_count) ||
+	    nla_put_u32(skb, XRELAY_A_NETNS_INSTANCES,
+			xn->family_instances[0] + xn->family_instances[1]) ||
+	    xrelay_nl_put_stats(skb, XRELAY_A_NETNS_STATS, &total))
+		return -EMSGSIZE;
+	return 0;
+}
+
+int xrelay_nl_netns_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct xrelay_net *xn = xrelay_net(genl_info_net(info));
+	struct sk_buff *msg;
+	void *hdr;
+	int ret;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &xrelay_nl_family, 0, XRELAY_CMD_NETNS_GET);
+	if (!hdr) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	mutex_lock(&xn->lock);
+	ret = xrelay_nl_fill_netns(msg, xn);
+	mutex_unlock(&xn->lock);
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+int xrelay_nl_netns_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct xrelay_net *xn = xrelay_net(genl_info_net(info));
+	struct nlattr *limit = info->attrs[XRELAY_A_NETNS_SESSION_LIMIT];
+
+	if (!limit) {
+		XRELAY_ERR(info, NULL, "missing session-limit");
+		return -EINVAL;
+	}
+	mutex_lock(&xn->lock);
+	xn->session_limit = nla_get_u32(limit);
+	mutex_unlock(&xn->lock);
+	return 0;
+}
+
+static void xrelay_nl_multicast(struct xrelay_net *xn, struct sk_buff *msg)
+{
+	rcu_read_lock();
+	if (READ_ONCE(xrelay_nl_live))
+		genlmsg_multicast_netns(&xrelay_nl_family, xn->net, msg, 0,
+					XRELAY_NLGRP_EVENTS, GFP_ATOMIC);
+	else
+		nlmsg_free(msg);
+	rcu_read_unlock();
+}
+
+static bool xrelay_nl_listened(struct xrelay_net *xn)
+{
+	return READ_ONCE(xrelay_nl_live) &&
+	       genl_has_listeners(&xrelay_nl_family, xn->net, XRELAY_NLGRP_EVENTS);
+}
+
+/**
+ * xrelay_nl_notify_learned() - tell listeners that a side latched a peer
+ * @xn: namespace state
+ * @side: the side, with its new peer
+ *
+ * Context: softirq, rcu_read_lock() held.
+ */
+void xrelay_nl_notify_learned(struct xrelay_net *xn, const struct xrelay_side *side)
+{
+	const struct xrelay_session *s = side->session;
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!xrelay_nl_listened(xn))
+		return;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &xrelay_nl_family, 0, XRELAY_CMD_SIDE_LEARNED_NTF);
+	if (!hdr ||
+	    nla_put_u32(msg, XRELAY_A_SESSION_ID, s->id) ||
+	    nla_put_u32(msg, XRELAY_A_SESSION_INSTANCE, s->instance->id) ||
+	    nla_put_u32(msg, XRELAY_A_SESSION_NETWORK, s->network) ||
+	    xrelay_nl_put_side(msg, side, false)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	xrelay_nl_multicast(xn, msg);
+}
+
+/**
+ * xrelay_nl_notify_expired() - tell listeners a session ended, with its counters
+ * @xn: namespace state
+ * @s: the session, still in the tables
+ * @reason: enum xrelay_expire_reason
+ *
+ * Context: process context, holding xn->lock.
+ */
+void xrelay_nl_notify_expired(struct xrelay_net *xn, const struct xrelay_session *s, int reason)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!xrelay_nl_listened(xn))
+		return;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &xrelay_nl_family, 0, XRELAY_CMD_SESSION_EXPIRED_NTF);
+	if (!hdr ||
+	    nla_put_u32(msg, XRELAY_A_SESSION_ID, s->id) ||
+	    nla_put_u32(msg, XRELAY_A_SESSION_INSTANCE, s->instance->id) ||
+	    nla_put_u32(msg, XRELAY_A_SESSION_NETWORK, s->network) ||
+	    nla_put_u8(msg, XRELAY_A_SESSION_EXPIRE_REASON, reason) ||
+	    nla_put_u64_64bit(msg, XRELAY_A_SESSION_AGE_MSECS,
+			      jiffies_to_msecs(jiffies - s->created), 0) ||
+	    xrelay_nl_put_side(msg, &s->sides[0], true) ||
+	    xrelay_nl_put_side(msg, &s->sides[1], true)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	xrelay_nl_multicast(xn, msg);
+}
+
+/**
+ * xrelay_nl_notify_limit() - tell listeners a session was refused at the limit
+ * @xn: namespace state
+ *
+ * Context: process context, holding xn->lock.
+ */
+void xrelay_nl_notify_limit(struct xrelay_net *xn)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!xrelay_nl_listened(xn))
+		return;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &xrelay_nl_family, 0, XRELAY_CMD_LIMIT_REACHED_NTF);
+	if (!hdr ||
+	    nla_put_u32(msg, XRELAY_A_NETNS_SESSION_LIMIT, xn->session_limit) ||
+	    nla_put_u32(msg, XRELAY_A_NETNS_SESSIONS, xn->session_count)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	xrelay_nl_multicast(xn, msg);
+}
+
+static struct genl_family xrelay_nl_family __ro_after_init = {
+	.name = XRELAY_FAMILY_NAME,
+	.version = XRELAY_FAMILY_VERSION,
+	.netnsok = true,
+	.parallel_ops = true,
+	.module = THIS_MODULE,
+	.ops = xrelay_nl_ops,
+	.n_ops = ARRAY_SIZE(xrelay_nl_ops),
+	.resv_start_op = XRELAY_CMD_NETNS_SET + 1,
+	.mcgrps = xrelay_nl_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(xrelay_nl_mcgrps),
+};
+
+int __init xrelay_nl_init(void)
+{
+	int ret = genl_register_family(&xrelay_nl_family);
+
+	if (!ret)
+		WRITE_ONCE(xrelay_nl_live, true);
+	return ret;
+}
+
+/*
+ * Packets and expiry may still be sending events: stop them and wait for
+ * those in flight before the family and its multicast group go away.
+ */
+void xrelay_nl_uninit(void)
+{
+	WRITE_ONCE(xrelay_nl_live, false);
+	synchronize_rcu();
+	genl_unregister_family(&xrelay_nl_family);
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef _XRELAY_NETNS_H
+#define _XRELAY_NETNS_H
+
+#include <linux/mutex.h>
+#include <linux/rhashtable-types.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+#define XRELAY_DEFAULT_SESSION_LIMIT	(1U << 20)
+
+/**
+ * struct xrelay_net - relay state of one network namespace
+ * @net: the namespace
+ * @lock: serialises configuration changes and expiry
+ * @ports: (relay address, port) -> session side; read locklessly under RCU
+ * @sessions: session id -> session; dumps page through it by id
+ * @instances: instance id -> instance; read under RCU by the datapath
+ * @next_session_id: cursor for cyclic session id allocation
+ * @session_limit: most sessions the namespace may hold
+ * @session_count: sessions it holds
+ * @family_instances: instances per family (index: 0 IPv4, 1 IPv6); the
+ *	netfilter hook and defragmentation of a family are on while nonzero
+ * @gc: periodic expiry of idle and outlived sessions
+ */
+struct xrelay_net {
+	struct net *net;
+	struct mutex lock;
+	struct rhashtable ports;
+	struct xarray sessions;
+	struct xarray instances;
+	u32 next_session_id;
+	u32 session_limit;
+	u32 session_count;
+	unsigned int family_instances[2];
+	struct delayed_work gc;
+};
+
+extern unsigned int xrelay_net_id;
+
+static inline struct xrelay_net *xrelay_net(const struct net *net)
+{
+	return net_generic(net, xrelay_net_id);
+}
+
+void xrelay_gc_schedule(struct xrelay_net *xn);
+
+int xrelay_netns_init(void);
+void xrelay_netns_uninit(void);
+
+#endif /* _XRELAY_NETNS_H */

@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Sessions and the port table that finds them.
+ *
+ * Every session puts both of its sides into one RCU hash table per namespace,
+ * keyed by (relay address, port) with siphash, so that a packet's destination
+ * finds its side in one lookup from the netfilter hook or an XDP kfunc alike.
+ */
+
+#include <linux/jiffies.h>
+#include <linux/siphash.h>
+#include <linux/slab.h>
+
+#include "instance.h"
+#include "netlink.h"
+#include "netns.h"
+#include "session.h"
+
+static siphash_key_t xrelay_ports_secret __read_mostly;
+
+static u32 xrelay_ports_hash(const void *data, u32 len, u32 seed)
+{
+	return (u32)siphash(data, sizeof(struct xrelay_key), &xrelay_ports_secret) ^ seed;
+}
+
+static const struct rhashtable_params xrelay_ports_params = {
+	.key_len = sizeof(struct xrelay_key),
+	.key_offset = offsetof(struct xrelay_side, key),
+	.head_offset = offsetof(struct xrelay_side, node),
+	.hashfn = xrelay_ports_hash,
+	.automatic_shrinking = true,
+};
+
+int xrelay_ports_init(struct xrelay_net *xn)
+{
+	net_get_random_once(&xrelay_ports_secret, sizeof(xrelay_ports_secret));
+	return rhashtable_init(&xn->ports, &xrelay_ports_params);
+}
+
+void xrelay_ports_uninit(struct xrelay_net *xn)
+{
+	rhashtable_destroy(&xn->ports);
+}
+
+/**
+ * xrelay_ports_lookup() - find the session side that owns a relay port
+ * @xn: namespace state
+ * @addr: relay address, v4-mapped for IPv4
+ * @port: relay port, network order
+ *
+ * Context: rcu_read_lock() held, or xn->lock.
+ * Return: the side, or NULL.
+ */
+struct xrelay_side *xrelay_ports_lookup(struct xrelay_net *xn,
+					const struct in6_addr *addr, __be16 port)
+{
+	struct xrelay_key key = { .addr = *addr, .port = port };
+
+	return rhashtable_lookup(&xn->ports, &key, xrelay_ports_params);
+}
+
+static void xrelay_side_init(struct xrelay_side *side, struct xrelay_session *s,
+			     const struct xrelay_instance *inst,
+			     const struct xrelay_side_config *cfg)
+{
+	int i;
+
+	side->session = s;
+	side->key.addr = inst->addr;
+	side->key.port = htons(cfg->port);
+	side->allow = cfg->allow;
+	side->relearn_timeout = (unsigned long)cfg->relearn_timeout * HZ;
+	side->last_rx = s->created;
+	if (cfg->pinned) {
+		side->peer = cfg->peer;
+		side->state = XRELAY_SIDE_STATE_PINNED;
+	} else {
+		side->state = XRELAY_SIDE_STATE_WAITING;
+	}
+	for (i = 0; i < XRELAY_DROP_NR; i++)
+		atomic64_set(&side->drops[i], 0);
+}
+
+static int xrelay_side_validate(struct xrelay_net *xn, const struct xrelay_instance *inst,
+				const struct xrelay_side_config *cfg,
+				struct netlink_ext_ack *extack)
+{
+	bool v4 = xrelay_addr_is_v4(&inst->addr);
+
+	if (cfg->port < inst->port_min || cfg->port > inst->port_max) {
+		NL_SET_ERR_MSG_MOD(extack, "side port is outside the instance's port range");
+		return -ERANGE;
+	}
+	if (cfg->pinned) {
+		const char *why;
+
+		if (xrelay_addr_is_v4(&cfg->peer.addr) != v4) {
+			NL_SET_ERR_MSG_MOD(extack, "peer address family differs from the instance's");
+			return -EAFNOSUPPORT;
+		}
+		why = xrelay_addr_forbidden(xn->net, &cfg->peer.addr);
+		if (why) {
+			xrelay_extack_set(extack, why);
+			return -EINVAL;
+		}
+	}
+	if (cfg->allow.len && xrelay_addr_is_v4(&cfg->allow.addr) != v4) {
+		NL_SET_ERR_MSG_MOD(extack, "allowed prefix family differs from the instance's");
+		return -EAFNOSUPPORT;
+	}
+	return 0;
+}
+
+static int xrelay_session_validate(struct xrelay_net *xn, const struct xrelay_instance *inst,
+				   const struct xrelay_session_config *cfg,
+				   struct netlink_ext_ack *extack)
+{
+	int i, ret;
+
+	if (inst->network && cfg->network && cfg->network != inst->network) {
+		NL_SET_ERR_MSG_MOD(extack, "session network differs from the instance's network");
+		return -EINVAL;
+	}
+	if (!inst->network && !cfg->network) {
+		NL_SET_ERR_MSG_MOD(extack, "instance is shared between networks: the session must name its network");
+		return -EINVAL;
+	}
+	if (cfg->sides[0].port == cfg->sides[1].port) {
+		NL_SET_ERR_MSG_MOD(extack, "side A and side B must use different ports");
+		return -EINVAL;
+	}
+	for (i = 0; i < 2; i++) {
+		ret = xrelay_side_validate(xn, inst, &cfg->sides[i], extack);
+		if (ret)
+			return ret;
+	}
+	if (xn->session_count >= xn->session_limit) {
+		NL_SET_ERR_MSG_MOD(extack, "session limit of this network namespace reached");
+		xrelay_nl_notify_limit(xn);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+static void xrelay_session_free(struct xrelay_session *s)
+{
+	free_percpu(s->stats);
+	kfree(s);
+}
+
+static void xrelay_session_free_rcu(struct rcu_head *rcu)
+{
+	xrelay_session_free(container_of(rcu, struct xrelay_session, rcu));
+}
+
+/**
+ * xrelay_session_create() - open a session on two ports of an instance
+ * @xn: namespace state
+ * @cfg: requested session
+ * @id: set to the new session's id
+ * @extack: where to say what is wrong
+ *
+ * Context: process context, holding xn->lock.
+ * Return: 0 or a negative errno, with @extack set; nothing changes on error.
+ */
+int xrelay_session_create(struct xrelay_net *xn, const struct xrelay_session_config *cfg,
+			  u32 *id, struct netlink_ext_ack *extack)
+{
+	struct xrelay_instance *inst;
+	struct xrelay_session *s;
+	int i, ret;
+
+	lockdep_assert_held(&xn->lock);
+	inst = xa_load(&xn->instances, cfg->instance);
+	if (!inst) {
+		NL_SET_ERR_MSG_MOD(extack, "no instance with this id");
+		return -ENOENT;
+	}
+	ret = xrelay_session_validate(xn, inst, cfg, extack);
+	if (ret)
+		return ret;
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
+	if (!s)
+		return -ENOMEM;
+	s->stats = alloc_percpu_gfp(struct xrelay_session_pcpu, GFP_KERNEL_ACCOUNT);
+	if (!s->stats) {
+		kfree(s);
+		return -ENOMEM;
+	}
+	seqlock_init(&s->peer_lock);
+	s->instance = inst;
+	s->network = cfg->network ?: inst->network;
+	s->created = jiffies;
+	s->idle_timeout = (unsigned long)cfg->idle_timeout * HZ;
+	s->lifetime = (unsigned long)cfg->lifetime * HZ;
+	for (i = 0; i < 2; i++)
+		xrelay_side_init(&s->sides[i], s, inst, &cfg->sides[i]);
+
+	ret = xa_alloc_cyclic(&xn->sessions, &s->id, s, xa_limit_32b, &xn->next_session_id,
+			      GFP_KERNEL_ACCOUNT);
+	if (ret < 0)
+		goto err_free;
+	ret = rhashtable_lookup_insert_fast(&xn->ports, &s->sides[0].node, xrelay_ports_params);
+	if (ret)
+		goto err_erase;
+	ret = rhashtable_lookup_insert_fast(&xn->ports, &s->sides[1].node, xrelay_ports_params);
+	if (ret)
+		goto err_remove_a;
+
+	inst->sessions++;
+	xn->session_count++;
+	xrelay_gc_schedule(xn);
+	*id = s->id;
+	return 0;
+
+err_remove_a:
+	rhashtable_remove_fast(&xn->ports, &s->sides[0].node, xrelay_ports_params);
+	xa_erase(&xn->sessions, s->id);
+	/* A datapath reader may have found side A in the meantime. */
+	call_rcu(&s->rcu, xrelay_session_free_rcu);
+	goto err_msg;
+err_erase:
+	xa_erase(&xn->sessions, s->id);
+err_free:
+	xrelay_session_free(s);
+err_msg:
+	if (ret == -EEXIST)
+		NL_SET_ERR_MSG_MOD(extack, "port is already used by another session");
+	return ret;
+}
+
+/**
+ * xrelay_session_destroy() - close a session
+ * @xn: namespace state
+ * @s: the session; freed after a grace period
+ *
+ * Context: process context, holding xn->lock.
+ */
+void xrelay_session_destroy(struct xrelay_net *xn, struct xrelay_session *s)
+{
+	lockdep_assert_held(&xn->lock);
+	rhashtable_remove_fast(&xn->ports, &s->sides[0].node, xrelay_ports_params);
+	rhashtable_remove_fast(&xn->ports, &s->sides[1].node, xrelay_ports_params);
+	xa_erase(&xn->sessions, s->id);
+	s->instance->sessions--;
+	xn->session_count--;
+	call_rcu(&s->rcu, xrelay_session_free_rcu);
+}
+
+/*
+ * Walks of the whole table let go of the lock now and then, so that a
+ * million sessions neither block configuration nor hog the CPU.
+ */
+#define XRELAY_WALK_BATCH	1024
+
+static void xrelay_walk_pause(struct xrelay_net *xn, unsigned int *n)
+{
+	if (++*n % XRELAY_WALK_BATCH)
+		return;
+	mutex_unlock(&xn->lock);
+	cond_resched();
+	mutex_lock(&xn->lock);
+}
+
+/**
+ * xrelay_sessions_destroy_matching() - close sessions of an instance or network
+ * @xn: namespace state
+ * @inst: close only this instance's sessions, or NULL
+ * @network: close only this network's sessions, or 0
+ *
+ * Context: process context, holding xn->lock.
+ */
+void xrelay_sessions_destroy_matching(struct xrelay_net *xn,
+				      const struct xrelay_instance *inst, u32 network)
+{
+	struct xrelay_session *s;
+	unsigned long id;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&xn->lock);
+	xa_for_each(&xn->sessions, id, s) {
+		if ((!inst || s->instance == inst) && (!network || s->network == network))
+			xrelay_session_destroy(xn, s);
+		xrelay_walk_pause(xn, &n);
+	}
+}
+
+/**
+ * xrelay_session_expired() - tell whether and why a session has ended
+ * @s: the session
+ * @now: current jiffies
+ *
+ * Return: an enum xrelay_expire_reason, or -1 while the session lives.
+ */
+int xrelay_session_expired(const struct xrelay_session *s, unsigned long now)
+{
+	unsigned long last = s->created;
+	int i;
+
+	if (s->lifetime && time_after_eq(now, s->created + s->lifetime))
+		return XRELAY_EXPIRE_REASON_LIFETIME;
+	for (i = 0; i < 2; i++) {
+		unsigned long rx = READ_ONCE(s->sides[i].last_rx);
+
+		if (time_after(rx, last))
+			last = rx;
+	}
+	if (time_after(now, last + s->idle_timeout))
+		return XRELAY_EXPIRE_REASON_IDLE;
+	return -1;
+}
+
+/**
+ * xrelay_sessions_expire() - remove the sessions that have ended, with events
+ * @xn: namespace state
+ *
+ * Context: process context.
+ * Return: true while the namespace still has sessions.
+ */
+bool xrelay_sessions_expire(struct xrelay_net *xn)
+{
+	struct xrelay_session *s;
+	unsigned int n = 0;
+	unsigned long id;
+	bool remaining;
+	int reason;
+
+	mutex_lock(&xn->lock);
+	xa_for_each(&xn->sessions, id, s) {
+		reason = xrelay_session_expired(s, jiffies);
+		if (reason >= 0) {
+			xrelay_nl_notify_expired(xn, s, reason);
+			xrelay_session_destroy(xn, s);
+		}
+		xrelay_walk_pause(xn, &n);
+	}
+	remaining = xn->session_count > 0;
+	mutex_unlock(&xn->lock);
+	return remaining;
+}
+
+/**
+ * xrelay_side_info() - take a consistent snapshot of a side for reporting
+ * @side: the side
+ * @info: filled in
+ *
+ * Context: rcu_read_lock() or xn->lock held.
+ */
+void xrelay_side_info(const struct xrelay_side *side, struct xrelay_side_info *info)
+{
+	const struct xrelay_session *s = side->session;
+	unsigned int idx = xrelay_side_index(side);
+	unsigned int seq;
+	int cpu, i;
+
+	do {
+		seq = read_seqbegin(&s->peer_lock);
+		info->state = side->state;
+		info->peer = side->peer;
+	} while (read_seqretry(&s->peer_lock, seq));
+
+	info->port = ntohs(side->key.port);
+	info->allow = side->allow;
+	info->relearn_timeout = side->relearn_timeout / HZ;
+	info->idle_msecs = jiffies_to_msecs(jiffies - READ_ONCE(side->last_rx));
+
+	memset(&info->stats, 0, sizeof(info->stats));
+	for_each_possible_cpu(cpu) {
+		const struct xrelay_session_pcpu *p = per_cpu_ptr(s->stats, cpu);
+		unsigned int start;
+		u64 packets, bytes;
+
+		do {
+			start = u64_stats_fetch_begin(&p->syncp);
+			packets = u64_stats_read(&p->packets[idx]);
+			bytes = u64_stats_read(&p->bytes[idx]);
+		} while (u64_stats_fetch_retry(&p->syncp, start));
+		info->stats.packets += packets;
+		info->stats.bytes += bytes;
+	}
+	for (i = 0; i < XRELAY_DROP_NR; i++)
+		info->stats.drops[i] = atomic64_read(&side->drops[i]);
+}
