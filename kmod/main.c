@@ -8,12 +8,16 @@
 
 #include "netlink.h"
 #include "netns.h"
+#include "session.h"
 #include "uapi/linux/xrelay.h"
 
 static int __init xrelay_init(void)
 {
 	int ret;
 
+	ret = xrelay_session_cache_init();
+	if (ret)
+		goto err_cache;
 	ret = xrelay_netns_init();
 	if (ret)
 		goto err_netns;
@@ -26,6 +30,8 @@ static int __init xrelay_init(void)
 err_netlink:
 	xrelay_netns_uninit();
 err_netns:
+	xrelay_session_cache_uninit();
+err_cache:
 	return ret;
 }
 
@@ -35,6 +41,7 @@ static void __exit xrelay_exit(void)
 	xrelay_netns_uninit();
 	/* Sessions and instances are freed by RCU callbacks of this module. */
 	rcu_barrier();
+	xrelay_session_cache_uninit();
 }
 
 module_init(xrelay_init);

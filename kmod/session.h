@@ -113,6 +113,9 @@ static inline unsigned int xrelay_side_index(const struct xrelay_side *side)
 	return side == &side->session->sides[1];
 }
 
+int xrelay_session_cache_init(void);
+void xrelay_session_cache_uninit(void);
+
 int xrelay_ports_init(struct xrelay_net *xn);
 void xrelay_ports_uninit(struct xrelay_net *xn);
 struct xrelay_side *xrelay_ports_lookup(struct xrelay_net *xn,
