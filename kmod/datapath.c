@@ -20,18 +20,19 @@ void xrelay_datapath_count_drop(struct xrelay_side *side, enum xrelay_drop reaso
 	xrelay_pcpu_stats_drop(side->session->instance->stats, reason);
 }
 
-void xrelay_datapath_count_forward(struct xrelay_side *side, unsigned int bytes)
+void xrelay_datapath_count_forward(struct xrelay_side *side, unsigned int packets,
+				   unsigned int bytes)
 {
 	struct xrelay_session *s = side->session;
 	unsigned int idx = xrelay_side_index(side);
 	struct xrelay_session_pcpu *p = get_cpu_ptr(s->stats);
 
 	u64_stats_update_begin(&p->syncp);
-	u64_stats_inc(&p->packets[idx]);
+	u64_stats_add(&p->packets[idx], packets);
 	u64_stats_add(&p->bytes[idx], bytes);
 	u64_stats_update_end(&p->syncp);
 	put_cpu_ptr(s->stats);
-	xrelay_pcpu_stats_forward(s->instance->stats, bytes);
+	xrelay_pcpu_stats_forward(s->instance->stats, packets, bytes);
 }
 
 /**

@@ -176,7 +176,7 @@ static unsigned int xrelay_hook_relay(struct net *net, struct sk_buff *skb, unsi
 	struct xrelay_net *xn = xrelay_net(net);
 	const struct udphdr *uh;
 	struct xrelay_side *side;
-	unsigned int payload;
+	unsigned int payload, packets;
 	int ret;
 
 	switch (xrelay_datapath_classify(xn, flow, &side)) {
@@ -192,7 +192,9 @@ static unsigned int xrelay_hook_relay(struct net *net, struct sk_buff *skb, unsi
 		xrelay_datapath_count_drop(side, XRELAY_DROP_MALFORMED);
 		return NF_DROP;
 	}
+	/* A GRO'ed datagram carries one UDP header for all its segments. */
 	payload = ntohs(uh->len) - sizeof(*uh);
+	packets = skb_is_gso(skb) ? skb_shinfo(skb)->gso_segs : 1;
 	if (xrelay_datapath_process(xn, side, flow) != XRELAY_FORWARD)
 		return NF_DROP;
 
@@ -204,7 +206,7 @@ static unsigned int xrelay_hook_relay(struct net *net, struct sk_buff *skb, unsi
 		xrelay_datapath_count_drop(side, XRELAY_DROP_NO_ROUTE);
 		return NF_DROP;
 	}
-	xrelay_datapath_count_forward(side, payload);
+	xrelay_datapath_count_forward(side, packets, payload);
 	return NF_STOLEN;
 }
 

@@ -206,8 +206,9 @@ void xrelay_instance_destroy(struct xrelay_instance *inst)
 	unsigned int family = xrelay_family_index(&inst->addr);
 
 	lockdep_assert_held(&xn->lock);
-	xrelay_sessions_destroy_matching(xn, inst, 0);
 	xa_erase(&xn->instances, inst->id);
+	if (inst->sessions)
+		xrelay_sessions_destroy_matching(xn, inst, 0);
 	if (!--xn->family_instances[family])
 		xrelay_hook_disable(xn->net, family == 0 ? AF_INET : AF_INET6);
 	call_rcu(&inst->rcu, xrelay_instance_free_rcu);
@@ -218,6 +219,7 @@ void xrelay_instances_destroy_all(struct xrelay_net *xn)
 	struct xrelay_instance *inst;
 	unsigned long id;
 
+	xrelay_sessions_destroy_matching(xn, NULL, 0);
 	xa_for_each(&xn->instances, id, inst)
 		xrelay_instance_destroy(inst);
 }

@@ -262,20 +262,7 @@ void xrelay_session_destroy(struct xrelay_net *xn, struct xrelay_session *s)
 	call_rcu(&s->rcu, xrelay_session_free_rcu);
 }
 
-/*
- * Walks of the whole table let go of the lock now and then, so that a
- * million sessions neither block configuration nor hog the CPU.
- */
 #define XRELAY_WALK_BATCH	1024
-
-static void xrelay_walk_pause(struct xrelay_net *xn, unsigned int *n)
-{
-	if (++*n % XRELAY_WALK_BATCH)
-		return;
-	mutex_unlock(&xn->lock);
-	cond_resched();
-	mutex_lock(&xn->lock);
-}
 
 /**
  * xrelay_sessions_destroy_matching() - close sessions of an instance or network
@@ -296,7 +283,8 @@ void xrelay_sessions_destroy_matching(struct xrelay_net *xn,
 	xa_for_each(&xn->sessions, id, s) {
 		if ((!inst || s->instance == inst) && (!network || s->network == network))
 			xrelay_session_destroy(xn, s);
-		xrelay_walk_pause(xn, &n);
+		if (!(++n % XRELAY_WALK_BATCH))
+			cond_resched();
 	}
 }
 
@@ -347,7 +335,15 @@ bool xrelay_sessions_expire(struct xrelay_net *xn)
 			xrelay_nl_notify_expired(xn, s, reason);
 			xrelay_session_destroy(xn, s);
 		}
-		xrelay_walk_pause(xn, &n);
+		/*
+		 * Let configuration in between batches: nothing is held over
+		 * the gap, the walk goes on from the next id.
+		 */
+		if (!(++n % XRELAY_WALK_BATCH)) {
+			mutex_unlock(&xn->lock);
+			cond_resched();
+			mutex_lock(&xn->lock);
+		}
 	}
 	remaining = xn->session_count > 0;
 	mutex_unlock(&xn->lock);

@@ -34,12 +34,12 @@ struct xrelay_pcpu_stats {
 };
 
 static inline void xrelay_pcpu_stats_forward(struct xrelay_pcpu_stats __percpu *stats,
-					     unsigned int bytes)
+					     unsigned int packets, unsigned int bytes)
 {
 	struct xrelay_pcpu_stats *s = get_cpu_ptr(stats);
 
 	u64_stats_update_begin(&s->syncp);
-	u64_stats_inc(&s->packets);
+	u64_stats_add(&s->packets, packets);
 	u64_stats_add(&s->bytes, bytes);
 	u64_stats_update_end(&s->syncp);
 	put_cpu_ptr(stats);
