@@ -21,7 +21,7 @@ void xrelay_datapath_count_drop(struct xrelay_side *side, enum xrelay_drop reaso
 }
 
 void xrelay_datapath_count_forward(struct xrelay_side *side, unsigned int packets,
-				   unsigned int bytes)
+				   unsigned int bytes, bool xdp)
 {
 	struct xrelay_session *s = side->session;
 	unsigned int idx = xrelay_side_index(side);
@@ -29,10 +29,12 @@ void xrelay_datapath_count_forward(struct xrelay_side *side, unsigned int packet
 
 	u64_stats_update_begin(&p->syncp);
 	u64_stats_add(&p->packets[idx], packets);
+	if (xdp)
+		u64_stats_add(&p->packets_xdp[idx], packets);
 	u64_stats_add(&p->bytes[idx], bytes);
 	u64_stats_update_end(&p->syncp);
 	put_cpu_ptr(s->stats);
-	xrelay_pcpu_stats_forward(s->instance->stats, packets, bytes);
+	xrelay_pcpu_stats_forward(s->instance->stats, packets, bytes, xdp);
 }
 
 /**

@@ -31,7 +31,7 @@ enum xrelay_verdict xrelay_datapath_classify(struct xrelay_net *xn,
 enum xrelay_verdict xrelay_datapath_process(struct xrelay_net *xn, struct xrelay_side *side,
 					    struct xrelay_flow *flow);
 void xrelay_datapath_count_forward(struct xrelay_side *side, unsigned int packets,
-				   unsigned int bytes);
+				   unsigned int bytes, bool xdp);
 void xrelay_datapath_count_drop(struct xrelay_side *side, enum xrelay_drop reason);
 
 #endif /* _XRELAY_DATAPATH_H */

@@ -206,7 +206,7 @@ static unsigned int xrelay_hook_relay(struct net *net, struct sk_buff *skb, unsi
 		xrelay_datapath_count_drop(side, XRELAY_DROP_NO_ROUTE);
 		return NF_DROP;
 	}
-	xrelay_datapath_count_forward(side, packets, payload);
+	xrelay_datapath_count_forward(side, packets, payload, false);
 	return NF_STOLEN;
 }
 

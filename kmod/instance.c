@@ -28,12 +28,14 @@ void xrelay_pcpu_stats_sum(struct xrelay_pcpu_stats __percpu *stats,
 		do {
 			start = u64_stats_fetch_begin(&s->syncp);
 			snap.packets = u64_stats_read(&s->packets);
+			snap.packets_xdp = u64_stats_read(&s->packets_xdp);
 			snap.bytes = u64_stats_read(&s->bytes);
 			for (i = 0; i < XRELAY_DROP_NR; i++)
 				snap.drops[i] = u64_stats_read(&s->drops[i]);
 		} while (u64_stats_fetch_retry(&s->syncp, start));
 
 		sum->packets += snap.packets;
+		sum->packets_xdp += snap.packets_xdp;
 		sum->bytes += snap.bytes;
 		for (i = 0; i < XRELAY_DROP_NR; i++)
 			sum->drops[i] += snap.drops[i];

@@ -9,6 +9,7 @@
 #include "netlink.h"
 #include "netns.h"
 #include "session.h"
+#include "xdp.h"
 #include "uapi/linux/xrelay.h"
 
 static int __init xrelay_init(void)
@@ -24,6 +25,7 @@ static int __init xrelay_init(void)
 	ret = xrelay_nl_init();
 	if (ret)
 		goto err_netlink;
+	xrelay_xdp_init();
 	pr_info("UDP port-pair relay loaded\n");
 	return 0;
 

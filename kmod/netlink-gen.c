@@ -36,6 +36,7 @@ const struct nla_policy xrelay_stats_nl_policy[XRELAY_A_STATS_MAX + 1] = {
 	[XRELAY_A_STATS_DROP_NO_ROUTE] = { .type = NLA_U64, },
 	[XRELAY_A_STATS_DROP_BAD_SOURCE] = { .type = NLA_U64, },
 	[XRELAY_A_STATS_DROP_MALFORMED] = { .type = NLA_U64, },
+	[XRELAY_A_STATS_PACKETS_XDP] = { .type = NLA_U64, },
 };
 
 const struct nla_policy xrelay_side_nl_policy[XRELAY_A_SIDE_MAX + 1] = {

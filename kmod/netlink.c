@@ -54,6 +54,7 @@ static int xrelay_nl_put_stats(struct sk_buff *skb, int type, const struct xrela
 	if (!nest)
 		return -EMSGSIZE;
 	if (nla_put_u64_64bit(skb, XRELAY_A_STATS_PACKETS, st->packets, 0) ||
+	    nla_put_u64_64bit(skb, XRELAY_A_STATS_PACKETS_XDP, st->packets_xdp, 0) ||
 	    nla_put_u64_64bit(skb, XRELAY_A_STATS_BYTES, st->bytes, 0))
 		goto cancel;
 	for (i = 0; i < XRELAY_DROP_NR; i++)
@@ -71,6 +72,7 @@ static void xrelay_stats_add(struct xrelay_stats *sum, const struct xrelay_stats
 	int i;
 
 	sum->packets += st->packets;
+	sum->packets_xdp += st->packets_xdp;
 	sum->bytes += st->bytes;
 	for (i = 0; i < XRELAY_DROP_NR; i++)
 		sum->drops[i] += st->drops[i];

@@ -379,14 +379,16 @@ void xrelay_side_info(const struct xrelay_side *side, struct xrelay_side_info *i
 	for_each_possible_cpu(cpu) {
 		const struct xrelay_session_pcpu *p = per_cpu_ptr(s->stats, cpu);
 		unsigned int start;
-		u64 packets, bytes;
+		u64 packets, packets_xdp, bytes;
 
 		do {
 			start = u64_stats_fetch_begin(&p->syncp);
 			packets = u64_stats_read(&p->packets[idx]);
+			packets_xdp = u64_stats_read(&p->packets_xdp[idx]);
 			bytes = u64_stats_read(&p->bytes[idx]);
 		} while (u64_stats_fetch_retry(&p->syncp, start));
 		info->stats.packets += packets;
+		info->stats.packets_xdp += packets_xdp;
 		info->stats.bytes += bytes;
 	}
 	for (i = 0; i < XRELAY_DROP_NR; i++)

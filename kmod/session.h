@@ -48,6 +48,7 @@ struct xrelay_side {
 /* Forwarded packets per CPU: the hot counters, written on every packet. */
 struct xrelay_session_pcpu {
 	u64_stats_t packets[2];
+	u64_stats_t packets_xdp[2];
 	u64_stats_t bytes[2];
 	struct u64_stats_sync syncp;
 };

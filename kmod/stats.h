@@ -21,6 +21,7 @@ enum xrelay_drop {
 /* A summed snapshot, as reported over netlink. */
 struct xrelay_stats {
 	u64 packets;
+	u64 packets_xdp;
 	u64 bytes;
 	u64 drops[XRELAY_DROP_NR];
 };
@@ -28,18 +29,22 @@ struct xrelay_stats {
 /* Per-CPU instance counters: every packet touches only its own CPU's copy. */
 struct xrelay_pcpu_stats {
 	u64_stats_t packets;
+	u64_stats_t packets_xdp;
 	u64_stats_t bytes;
 	u64_stats_t drops[XRELAY_DROP_NR];
 	struct u64_stats_sync syncp;
 };
 
+/* Counts what an entry point handed on; @xdp: the XDP fast path did. */
 static inline void xrelay_pcpu_stats_forward(struct xrelay_pcpu_stats __percpu *stats,
-					     unsigned int packets, unsigned int bytes)
+					     unsigned int packets, unsigned int bytes, bool xdp)
 {
 	struct xrelay_pcpu_stats *s = get_cpu_ptr(stats);
 
 	u64_stats_update_begin(&s->syncp);
 	u64_stats_add(&s->packets, packets);
+	if (xdp)
+		u64_stats_add(&s->packets_xdp, packets);
 	u64_stats_add(&s->bytes, bytes);
 	u64_stats_update_end(&s->syncp);
 	put_cpu_ptr(stats);
