@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The relay-facing API: a relay reads its desired state (long polling)
+ * and reports what it applied. A relay's certificate opens its own
+ * resources only.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+#include "log.h"
+#include "longpoll.h"
+
+#define POLL_TIMEOUT_MAX 300
+#define REPORT_ERRORS_MAX 100
+#define REPORT_COUNTERS_MAX 64
+
+static struct relay_state *authorize(struct ctld *c, struct evhttp_request *req,
+				     const struct peer *p, const char *relay)
+{
+	struct relay_state *rs = state_relay(&c->state, relay);
+
+	if (!rs) {
+		http_reply_error(c, req, 404, "no relay '%s' in the configuration", relay);
+		return NULL;
+	}
+	if (!peer_has_identity(p, rs->relay->identity)) {
+		http_reply_error(c, req, 403, "this certificate does not belong to relay '%s'", relay);
+		return NULL;
+	}
+	return rs;
+}
+
+static bool parse_u64(const char *s, unsigned long long max, unsigned long long *out)
+{
+	char *end;
+
+	if (!s[0] || s[0] < '0' || s[0] > '9')
+		return false;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return !errno && !*end && *out <= max;
+}
+
+void api_relay_state(struct ctld *c, struct evhttp_request *req, const struct peer *p,
+		     const char *relay)
+{
+	struct relay_state *rs = authorize(c, req, p, relay);
+	unsigned long long have, timeout = c->state.cfg->settings.poll_timeout;
+	char buf[32];
+	const char *q;
+
+	if (!rs)
+		return;
+	q = http_query(req, "timeout", buf, sizeof(buf));
+	if (q && !parse_u64(q, POLL_TIMEOUT_MAX, &timeout)) {
+		http_reply_error(c, req, 400, "timeout must be 0-%d seconds", POLL_TIMEOUT_MAX);
+		return;
+	}
+	q = http_query(req, "generation", buf, sizeof(buf));
+	if (!q) {
+		longpoll_reply_state(c, req, rs);
+		return;
+	}
+	if (!parse_u64(q, UINT64_MAX, &have)) {
+		http_reply_error(c, req, 400, "generation must be a non-negative integer");
+		return;
+	}
+	if (have != rs->generation) {
+		longpoll_reply_state(c, req, rs);
+		return;
+	}
+	if (!timeout) {
+		http_reply_buf(c, req, 304, NULL, NULL, 0);
+		return;
+	}
+	longpoll_hold(c, rs, req, timeout);
+}
+
+static bool valid_counter_name(const char *k)
+{
+	size_t i;
+
+	for (i = 0; k[i]; i++)
+		if (!(k[i] >= 'a' && k[i] <= 'z') && !(k[i] >= '0' && k[i] <= '9') && k[i] != '_')
+			return false;
+	return i > 0 && i <= 64;
+}
+
+static const char *check_report(json_t *body)
+{
+	json_t *gen = json_object_get(body, "generation");
+	json_t *errors = json_object_get(body, "errors");
+	json_t *counters = json_object_get(body, "counters");
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	json_object_foreach(body, k, v)
+		if (strcmp(k, "generation") && strcmp(k, "errors") && strcmp(k, "counters"))
+			return "unknown key in report (expected generation, errors, counters)";
+	if (!json_is_integer(gen) || json_integer_value(gen) < 0)
+		return "'generation' must be a non-negative integer";
+	if (errors) {
+		if (!json_is_array(errors) || json_array_size(errors) > REPORT_ERRORS_MAX)
+			return "'errors' must be a list of at most 100 strings";
+		json_array_foreach(errors, i, v)
+			if (!json_is_string(v) || json_string_length(v) > 1000)
+				return "'errors' must be a list of strings of at most 1000 bytes";
+	}
+	if (counters) {
+		if (!json_is_object(counters) || json_object_size(counters) > REPORT_COUNTERS_MAX)
+			return "'counters' must be an object of at most 64 counters";
+		json_object_foreach(counters, k, v)
+			if (!valid_counter_name(k) || !json_is_integer(v) ||
+			    json_integer_value(v) < 0)
+				return "counters are named [a-z0-9_]{1,64} and hold non-negative integers";
+	}
+	return NULL;
+}
+
+void api_relay_report(struct ctld *c, struct evhttp_request *req, const struct peer *p,
+		      const char *relay)
+{
+	struct relay_state *rs = authorize(c, req, p, relay);
+	struct relay_report *r;
+	const char *bad;
+	char err[256];
+	json_t *body;
+
+	if (!rs)
+		return;
+	body = http_body_json(req, err, sizeof(err));
+	if (!body) {
+		http_reply_error(c, req, 400, "%s", err);
+		return;
+	}
+	bad = check_report(body);
+	if (bad) {
+		http_reply_error(c, req, 400, "%s", bad);
+		json_decref(body);
+		return;
+	}
+	r = &rs->report;
+	json_decref(r->errors);
+	json_decref(r->counters);
+	r->present = true;
+	r->applied_generation = json_integer_value(json_object_get(body, "generation"));
+	r->at = now_seconds();
+	r->errors = json_incref(json_object_get(body, "errors"));
+	if (!r->errors)
+		r->errors = json_array();
+	r->counters = json_incref(json_object_get(body, "counters"));
+	if (!r->counters)
+		r->counters = json_object();
+	if (json_array_size(r->errors))
+		log_warn("relay %s reports %zu errors applying generation %llu", rs->name,
+			 json_array_size(r->errors), (unsigned long long)r->applied_generation);
+	c->stats.reports++;
+	json_decref(body);
+	http_reply_buf(c, req, 204, NULL, NULL, 0);
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef CTLD_DAEMON_H
+#define CTLD_DAEMON_H
+
+#include <event2/event.h>
+#include <openssl/ssl.h>
+
+#include "state.h"
+#include "store.h"
+
+struct daemon_opts {
+	const char *config_dir;
+	const char *listen;
+	const char *cert, *key, *ca;
+	const char *db;
+	const char *ready_file;
+};
+
+#define RELOAD_ERRORS_KEPT 50
+
+/* Counters exported on /metrics. */
+struct ctld_stats {
+	uint64_t reloads_ok, reloads_failed;
+	uint64_t allocs_created, allocs_refused, allocs_released, allocs_expired;
+	uint64_t allocs_reclaimed;
+	uint64_t reports;
+	uint64_t http_by_class[6];	/* index: status / 100 */
+	uint64_t polls_answered, polls_timed_out, polls_abandoned;
+};
+
+struct ctld {
+	const struct daemon_opts *opts;
+	struct event_base *base;
+	struct state state;
+	struct store *store;
+	struct evhttp *http;
+	SSL_CTX *ssl;
+	struct reloader *reloader;
+	struct event *sweep;
+	struct ctld_stats stats;
+	size_t n_waiters;
+
+	bool config_valid;		/* the files on disk are what is served */
+	int64_t config_loaded_at;	/* Unix seconds of the serving config */
+	int64_t last_reload_at;
+	char *reload_errors[RELOAD_ERRORS_KEPT];
+	size_t n_reload_errors;
+	size_t n_reload_errors_total;
+};
+
+int daemon_run(const struct daemon_opts *opts);
+/* Load the configuration directory again; keep the current one if invalid. */
+void ctld_reload(struct ctld *c, const char *why);
+int64_t now_seconds(void);
+
+#endif

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <event2/event.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "reload.h"
+
+/* Long enough to gather one checkout's writes, short against the 100 ms goal. */
+#define SETTLE_MS 20
+
+struct reloader {
+	struct ctld *c;
+	int fd;
+	int dir_wd, parent_wd;
+	char *parent, *base;
+	struct event *inotify_ev, *sighup_ev, *settle;
+};
+
+static const uint32_t dir_mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
+				 IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
+static const uint32_t parent_mask = IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_ONLYDIR;
+
+static bool is_config_name(const char *name)
+{
+	size_t len = strlen(name);
+
+	return name[0] != '.' &&
+	       ((len > 5 && !strcmp(name + len - 5, ".yaml")) ||
+		(len > 4 && !strcmp(name + len - 4, ".yml")));
+}
+
+/* (Re)attach the watch to whatever the configured path names now. */
+static void watch_dir(struct reloader *r)
+{
+	if (r->dir_wd >= 0)
+		inotify_rm_watch(r->fd, r->dir_wd);
+	r->dir_wd = inotify_add_watch(r->fd, r->c->opts->config_dir, dir_mask);
+	if (r->dir_wd < 0)
+		log_warn("cannot watch %s: %s (SIGHUP still reloads)", r->c->opts->config_dir,
+			 strerror(errno));
+}
+
+static void settle_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct reloader *r = arg;
+
+	ctld_reload(r->c, "files changed");
+}
+
+static void schedule(struct reloader *r)
+{
+	struct timeval tv = { .tv_usec = SETTLE_MS * 1000 };
+
+	/* The first event of a burst starts the clock; later ones ride along. */
+	if (!evtimer_pending(r->settle, NULL))
+		evtimer_add(r->settle, &tv);
+}
+
+static void on_inotify(evutil_socket_t fd, short what, void *arg)
+{
+	struct reloader *r = arg;
+	char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool changed = false, rewatch = false;
+	ssize_t len;
+
+	while ((len = read(r->fd, buf, sizeof(buf))) > 0) {
+		char *p;
+
+		for (p = buf; p < buf + len;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+
+			p += sizeof(*ev) + ev->len;
+			if (ev->mask & IN_Q_OVERFLOW) {
+				changed = true;
+			} else if (ev->wd == r->dir_wd) {
+				if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED))
+					rewatch = true;
+				else if (ev->len && is_config_name(ev->name))
+					changed = true;
+			} else if (ev->wd == r->parent_wd && ev->len && !strcmp(ev->name, r->base)) {
+				rewatch = true;
+			}
+		}
+	}
+	if (rewatch) {
+		r->dir_wd = -1;	/* the kernel dropped or will drop the old watch */
+		watch_dir(r);
+		changed = true;
+	}
+	if (changed)
+		schedule(r);
+}
+
+static void on_sighup(evutil_socket_t fd, short what, void *arg)
+{
+	struct reloader *r = arg;
+
+	ctld_reload(r->c, "SIGHUP");
+}
+
+struct reloader *reload_start(struct ctld *c, char *err, size_t errlen)
+{
+	struct reloader *r = xcalloc(1, sizeof(*r));
+	char *a = xstrdup(c->opts->config_dir), *b = xstrdup(c->opts->config_dir);
+	char *trim;
+
+	/* dirname/basename of "dir/" would be the parent's: drop trailing slashes. */
+	for (trim = a + strlen(a) - 1; trim > a && *trim == '/'; trim--)
+		*trim = '\0';
+	for (trim = b + strlen(b) - 1; trim > b && *trim == '/'; trim--)
+		*trim = '\0';
+	r->c = c;
+	r->parent = xstrdup(dirname(a));
+	r->base = xstrdup(basename(b));
+	free(a);
+	free(b);
+	r->dir_wd = r->parent_wd = -1;
+	r->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (r->fd < 0) {
+		snprintf(err, errlen, "inotify_init1: %s", strerror(errno));
+		reload_stop(r);
+		return NULL;
+	}
+	watch_dir(r);
+	r->parent_wd = inotify_add_watch(r->fd, r->parent, parent_mask);
+	r->inotify_ev = event_new(c->base, r->fd, EV_READ | EV_PERSIST, on_inotify, r);
+	r->sighup_ev = evsignal_new(c->base, SIGHUP, on_sighup, r);
+	r->settle = evtimer_new(c->base, settle_done, r);
+	if (!r->inotify_ev || !r->sighup_ev || !r->settle)
+		die_oom();
+	event_add(r->inotify_ev, NULL);
+	event_add(r->sighup_ev, NULL);
+	return r;
+}
+
+void reload_stop(struct reloader *r)
+{
+	if (!r)
+		return;
+	if (r->inotify_ev)
+		event_free(r->inotify_ev);
+	if (r->sighup_ev)
+		event_free(r->sighup_ev);
+	if (r->settle)
+		event_free(r->settle);
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r->parent);
+	free(r->base);
+	free(r);
+}

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The desired state of every relay: the static sessions of the loaded
+ * configuration plus the allocations placed on it, rendered as the JSON
+ * document a relay's agent applies. Each relay's document carries a
+ * generation that increases whenever the document changes, and only then.
+ */
+#ifndef CTLD_STATE_H
+#define CTLD_STATE_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "model.h"
+
+#define ALLOC_ID_LEN 32		/* hex characters */
+
+struct alloc {
+	char id[ALLOC_ID_LEN + 1];
+	char *owner;		/* the allocator client's name */
+	char *network;		/* network name */
+	char *relay;		/* relay name */
+	struct prefix addr;	/* relay address the endpoints talk to */
+	uint16_t port_a, port_b;
+	bool has_allow_a, has_allow_b;
+	struct prefix allow_a, allow_b;
+	int64_t created, expires;	/* Unix seconds */
+	struct relay_state *rs;
+	TAILQ_ENTRY(alloc) link;
+};
+
+struct waiter;
+
+struct relay_report {
+	bool present;
+	uint64_t applied_generation;
+	int64_t at;		/* Unix seconds */
+	json_t *errors;		/* array of strings */
+	json_t *counters;	/* object of numbers */
+};
+
+struct relay_state {
+	char *name;
+	const struct relay *relay;	/* in the current configuration */
+	const struct session **statics;
+	size_t n_statics;
+	uint64_t generation;
+	char *content;		/* document without its generation, to compare */
+	char *body;		/* document served */
+	size_t body_len;
+	uint64_t used[65536 / 64];	/* ports taken, static or allocated */
+	uint16_t cursor;	/* next-fit start, so freed ports rest a while */
+	TAILQ_HEAD(, alloc) allocs;
+	size_t n_allocs;
+	TAILQ_HEAD(, waiter) waiters;
+	size_t n_waiters;
+	struct relay_report report;
+};
+
+struct state;
+
+struct state_hooks {
+	/* The relay's document has a new generation. */
+	void (*changed)(struct state *st, struct relay_state *rs);
+	/* The relay left the configuration; rs is freed right after. */
+	void (*removed)(struct state *st, struct relay_state *rs);
+	/* An allocation no longer fits the configuration and was dropped. */
+	void (*reclaimed)(struct state *st, struct alloc *a, const char *why);
+};
+
+struct state {
+	struct config *cfg;
+	struct relay_state **relays;	/* indexed like cfg->relays */
+	size_t n_relays;
+	struct hashmap by_name;		/* relay name -> relay_state */
+	struct hashmap allocs;		/* id -> alloc */
+	size_t n_allocs;
+	uint64_t next_generation;
+	struct state_hooks hooks;
+	void *hook_arg;
+};
+
+void state_init(struct state *st, uint64_t first_generation);
+/*
+ * Make cfg current (the state takes ownership and frees the previous
+ * one): relays are added and removed, allocations that no longer fit are
+ * reclaimed, and every document that changed gets a new generation.
+ */
+void state_apply_config(struct state *st, struct config *cfg);
+void state_free(struct state *st);
+
+struct relay_state *state_relay(const struct state *st, const char *name);
+/* Re-render one relay after its allocations changed. */
+void state_refresh_relay(struct state *st, struct relay_state *rs);
+
+static inline bool port_used(const struct relay_state *rs, uint16_t port)
+{
+	return rs->used[port / 64] >> (port % 64) & 1;
+}
+
+static inline void port_set(struct relay_state *rs, uint16_t port, bool used)
+{
+	if (used)
+		rs->used[port / 64] |= 1ULL << (port % 64);
+	else
+		rs->used[port / 64] &= ~(1ULL << (port % 64));
+}
+
+/* Placement of allocations, for alloc.c: attach fills bits and lists. */
+void state_attach_alloc(struct state *st, struct relay_state *rs, struct alloc *a);
+void state_detach_alloc(struct state *st, struct alloc *a);
+void alloc_free(struct alloc *a);
+size_t relay_load(const struct relay_state *rs);
+json_t *policy_json(const struct policy *p);
+
+#endif

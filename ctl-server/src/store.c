@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "store.h"
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *insert, *set_expiry, *delete;
+};
+
+/*
+ * WAL with synchronous=FULL: a commit returns only once the WAL is on
+ * stable storage, so an allocation the API has answered survives a crash
+ * or power loss. NORMAL would only survive a crash of ctld itself.
+ */
+static const char schema[] =
+	"PRAGMA journal_mode=WAL;"
+	"PRAGMA synchronous=FULL;"
+	"CREATE TABLE IF NOT EXISTS allocations ("
+	" id TEXT PRIMARY KEY, owner TEXT NOT NULL, network TEXT NOT NULL,"
+	" relay TEXT NOT NULL, address TEXT NOT NULL,"
+	" port_a INTEGER NOT NULL, port_b INTEGER NOT NULL,"
+	" allow_a TEXT, allow_b TEXT,"
+	" created INTEGER NOT NULL, expires INTEGER NOT NULL);";
+
+struct store *store_open(const char *path, char *err, size_t errlen)
+{
+	struct store *s = xcalloc(1, sizeof(*s));
+	char *msg = NULL;
+
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_busy_timeout(s->db, 5000);
+	if (sqlite3_exec(s->db, schema, NULL, NULL, &msg) != SQLITE_OK)
+		goto fail;
+	if (sqlite3_prepare_v2(s->db,
+			       "INSERT INTO allocations VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+			       -1, &s->insert, NULL) ||
+	    sqlite3_prepare_v2(s->db, "UPDATE allocations SET expires=? WHERE id=?",
+			       -1, &s->set_expiry, NULL) ||
+	    sqlite3_prepare_v2(s->db, "DELETE FROM allocations WHERE id=?",
+			       -1, &s->delete, NULL))
+		goto fail;
+	return s;
+fail:
+	snprintf(err, errlen, "%s: %s", path, msg ? msg : sqlite3_errmsg(s->db));
+	sqlite3_free(msg);
+	store_close(s);
+	return NULL;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	sqlite3_finalize(s->insert);
+	sqlite3_finalize(s->set_expiry);
+	sqlite3_finalize(s->delete);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+const char *store_error(struct store *s)
+{
+	return sqlite3_errmsg(s->db);
+}
+
+static int step_done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static void bind_prefix(sqlite3_stmt *st, int col, bool has, const struct prefix *p)
+{
+	char buf[NETADDR_STRLEN];
+
+	if (!has) {
+		sqlite3_bind_null(st, col);
+		return;
+	}
+	prefix_format(p, buf);
+	sqlite3_bind_text(st, col, buf, -1, SQLITE_TRANSIENT);
+}
+
+int store_insert(struct store *s, const struct alloc *a)
+{
+	sqlite3_stmt *st = s->insert;
+	char addr[NETADDR_STRLEN];
+
+	addr_format(&a->addr, addr);
+	sqlite3_bind_text(st, 1, a->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, a->owner, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, a->network, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, a->relay, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, addr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 6, a->port_a);
+	sqlite3_bind_int(st, 7, a->port_b);
+	bind_prefix(st, 8, a->has_allow_a, &a->allow_a);
+	bind_prefix(st, 9, a->has_allow_b, &a->allow_b);
+	sqlite3_bind_int64(st, 10, a->created);
+	sqlite3_bind_int64(st, 11, a->expires);
+	return step_done(st);
+}
+
+int store_set_expiry(struct store *s, const char *id, int64_t expires)
+{
+	sqlite3_bind_int64(s->set_expiry, 1, expires);
+	sqlite3_bind_text(s->set_expiry, 2, id, -1, SQLITE_STATIC);
+	return step_done(s->set_expiry);
+}
+
+int store_delete(struct store *s, const char *id)
+{
+	sqlite3_bind_text(s->delete, 1, id, -1, SQLITE_STATIC);
+	return step_done(s->delete);
+}
+
+static bool column_prefix(sqlite3_stmt *st, int col, struct prefix *p)
+{
+	const char *t = (const char *)sqlite3_column_text(st, col);
+
+	return t && !prefix_parse(t, p);
+}
+
+int store_load(struct store *s, void (*fn)(struct alloc *a, void *arg), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT id, owner, network, relay, address, port_a,"
+			       " port_b, allow_a, allow_b, created, expires"
+			       " FROM allocations ORDER BY created, id", -1, &st, NULL))
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct alloc *a = xcalloc(1, sizeof(*a));
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		const char *addr = (const char *)sqlite3_column_text(st, 4);
+
+		if (!id || strlen(id) != ALLOC_ID_LEN || !addr || addr_parse(addr, &a->addr)) {
+			log_warn("store: skipping malformed allocation row");
+			free(a);
+			continue;
+		}
+		memcpy(a->id, id, ALLOC_ID_LEN + 1);
+		a->owner = xstrdup((const char *)sqlite3_column_text(st, 1));
+		a->network = xstrdup((const char *)sqlite3_column_text(st, 2));
+		a->relay = xstrdup((const char *)sqlite3_column_text(st, 3));
+		a->port_a = sqlite3_column_int(st, 5);
+		a->port_b = sqlite3_column_int(st, 6);
+		a->has_allow_a = column_prefix(st, 7, &a->allow_a);
+		a->has_allow_b = column_prefix(st, 8, &a->allow_b);
+		a->created = sqlite3_column_int64(st, 9);
+		a->expires = sqlite3_column_int64(st, 10);
+		fn(a, arg);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tls.h"
+
+static void ssl_err(char *err, size_t errlen, const char *what, const char *file)
+{
+	char buf[256];
+
+	ERR_error_string_n(ERR_get_error(), buf, sizeof(buf));
+	snprintf(err, errlen, "%s %s: %s", what, file, buf);
+}
+
+SSL_CTX *tls_server_ctx(const char *cert, const char *key, const char *ca,
+			char *err, size_t errlen)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+
+	if (!ctx) {
+		ssl_err(err, errlen, "cannot create", "TLS context");
+		return NULL;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
+		ssl_err(err, errlen, "cannot load certificate", cert);
+		goto fail;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
+		ssl_err(err, errlen, "cannot load key", key);
+		goto fail;
+	}
+	if (SSL_CTX_check_private_key(ctx) != 1) {
+		ssl_err(err, errlen, "key does not match certificate", cert);
+		goto fail;
+	}
+	if (SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1) {
+		ssl_err(err, errlen, "cannot load CA", ca);
+		goto fail;
+	}
+	/* Only clients with a certificate from ca get past the handshake. */
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	SSL_CTX_set_verify_depth(ctx, 4);
+	/* A server-only certificate must not be usable as a client's. */
+	SSL_CTX_set_purpose(ctx, X509_PURPOSE_SSL_CLIENT);
+	return ctx;
+fail:
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+static size_t add_name(char names[][TLS_NAME_MAX], size_t n, size_t max,
+		       const unsigned char *data, int len)
+{
+	if (n >= max || len <= 0 || len >= TLS_NAME_MAX || memchr(data, 0, len))
+		return n;
+	memcpy(names[n], data, len);
+	names[n][len] = '\0';
+	return n + 1;
+}
+
+size_t tls_peer_names(SSL *ssl, char names[][TLS_NAME_MAX], size_t max)
+{
+	X509 *cert = SSL_get0_peer_certificate(ssl);
+	GENERAL_NAMES *sans;
+	X509_NAME *subject;
+	size_t n = 0;
+	int i;
+
+	if (!cert || SSL_get_verify_result(ssl) != X509_V_OK)
+		return 0;
+	sans = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	for (i = 0; sans && i < sk_GENERAL_NAME_num(sans); i++) {
+		const GENERAL_NAME *gn = sk_GENERAL_NAME_value(sans, i);
+
+		if (gn->type == GEN_DNS)
+			n = add_name(names, n, max, ASN1_STRING_get0_data(gn->d.dNSName),
+				     ASN1_STRING_length(gn->d.dNSName));
+	}
+	GENERAL_NAMES_free(sans);
+	subject = X509_get_subject_name(cert);
+	i = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
+	if (i >= 0) {
+		unsigned char *utf8;
+		int len = ASN1_STRING_to_UTF8(&utf8,
+			X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, i)));
+
+		if (len >= 0) {
+			n = add_name(names, n, max, utf8, len);
+			OPENSSL_free(utf8);
+		}
+	}
+	return n;
+}

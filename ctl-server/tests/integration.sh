@@ -1,0 +1,219 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# xrelay-ctld end to end over real mutual TLS: a throwaway PKI made with
+# the openssl CLI, the example configuration, curl and ctld-load as
+# clients, loopback only, dynamic ports. Prints "ok DESC" / "not ok DESC".
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+: "${BUILD:?}" "${CTLD:?}"
+LOAD=$BUILD/ctld-load
+work=$(mktemp -d /tmp/ctld-it.XXXXXX)
+pki=$work/pki
+cfg=$work/config
+db=$work/alloc.db
+log=$work/ctld.log
+pid=
+
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+pass() { echo "ok $*"; }
+fail() { echo "not ok $*"; }
+check() { # DESC COMMAND...
+	local desc=$1
+	shift
+	if "$@"; then pass "$desc"; else fail "$desc"; fi
+}
+
+# Poll COMMAND every 0.05 s for at most SECS seconds.
+wait_for() { # SECS COMMAND...
+	local end=$((SECONDS + $1))
+	shift
+	while [ $SECONDS -le $end ]; do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+start_ctld() { # LISTEN
+	rm -f "$work/ready"
+	"$CTLD" serve --config "$cfg" --listen "$1" --cert "$pki/server.pem" \
+		--key "$pki/server.key" --ca "$pki/ca.pem" --db "$db" \
+		--ready-file "$work/ready" >> "$log" 2>&1 &
+	pid=$!
+	wait_for 10 test -s "$work/ready" || { fail "ctld started"; sed 's/^/# /' "$log"; exit 1; }
+	port=$(sed 's/.*://' "$work/ready")
+	host=$(sed 's/:[0-9]*$//' "$work/ready")
+	base="https://$host:$port"
+}
+
+# curl as NAME (a certificate in the PKI); extra arguments follow.
+as() {
+	local who=$1
+	shift
+	curl -sS -m 10 --cacert "$pki/ca.pem" --cert "$pki/$who.pem" --key "$pki/$who.key" "$@"
+}
+code() { as "$@" -o /dev/null -w '%{http_code}'; }
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+gen_of() { as "$1" -D - -o /dev/null "$base/v1/relays/$2/state" | tr -d '\r' |
+	awk 'tolower($1) == "x-xrelay-generation:" { print $2 }'; }
+
+FRA1=fra1.relay.example.net
+FRA2=fra2.relay.example.net
+NETPORT=netport.example.net
+PROM=prometheus.example.net
+CERT_CLIENTS="$FRA1 $FRA2 iad1.relay.example.net $NETPORT $PROM" "$here/certs.sh" "$pki" ||
+	{ fail "test PKI created"; exit 1; }
+cp -r "$here/../examples" "$cfg"
+start_ctld 127.0.0.1:0
+
+# --- who may connect -------------------------------------------------------
+check "tls: a plain-HTTP client is refused" \
+	bash -c "! curl -sS -m 5 -o /dev/null http://127.0.0.1:$port/v1/status 2>/dev/null"
+check "tls: a client without a certificate is refused" \
+	bash -c "! curl -sS -m 5 -o /dev/null --cacert '$pki/ca.pem' $base/v1/status 2>/dev/null"
+check "tls: a certificate from another CA is refused" \
+	bash -c "! curl -sS -m 5 -o /dev/null --cacert '$pki/ca.pem' --cert '$pki/impostor.pem' --key '$pki/impostor.key' $base/v1/relays/fra1/state 2>/dev/null"
+check "tls: a server-only certificate cannot act as a client" \
+	bash -c "! curl -sS -m 5 -o /dev/null --cacert '$pki/ca.pem' --cert '$pki/serveronly.pem' --key '$pki/serveronly.key' $base/v1/relays/fra1/state 2>/dev/null"
+
+# --- relays see their own state only ---------------------------------------
+state=$(as $FRA1 "$base/v1/relays/fra1/state")
+check "relay: fra1 reads its state" \
+	test "$(echo "$state" | json 'd["relay"], len(d["sessions"]), len(d["instances"])')" = "fra1 2 4"
+check "relay: a relay presenting another relay's name is refused (403)" \
+	test "$(code $FRA1 "$base/v1/relays/fra2/state")" = 403
+check "relay: a relay cannot report for another relay (403)" \
+	test "$(code $FRA1 -X POST -d '{"generation":1}' "$base/v1/relays/fra2/report")" = 403
+check "relay: an unknown relay is 404" test "$(code $FRA1 "$base/v1/relays/nope/state")" = 404
+check "relay: a relay may not allocate (403)" \
+	test "$(code $FRA1 -X POST -d '{"network":"corp"}' "$base/v1/allocations")" = 403
+check "relay: a relay may not read the status (403)" test "$(code $FRA1 "$base/v1/status")" = 403
+check "observer: an observer may not allocate (403)" \
+	test "$(code $PROM -X POST -d '{"network":"corp"}' "$base/v1/allocations")" = 403
+
+# --- long polls --------------------------------------------------------------
+g=$(gen_of $FRA1 fra1)
+start=$SECONDS
+check "poll: an unchanged poll is held, then answers 304" \
+	test "$(code $FRA1 "$base/v1/relays/fra1/state?generation=$g&timeout=1")" = 304
+check "poll: a stale generation is answered at once with the state" \
+	test "$(code $FRA1 "$base/v1/relays/fra1/state?generation=1&timeout=30")" = 200
+check "poll: a bad timeout is refused (400)" \
+	test "$(code $FRA1 "$base/v1/relays/fra1/state?generation=$g&timeout=9999")" = 400
+out=$(as $FRA1 -w ' %{http_code}' "$base/v1/relays/fra1/state?generation=$g&timeout=20" &
+	sleep 0.3; sed -i 's/idle-timeout: 10m/idle-timeout: 11m/' "$cfg/sessions.yaml"; wait)
+check "poll: a file change answers the held poll with the new state" \
+	bash -c "echo '$out' | grep -q '\"idle_timeout\":660' && echo '$out' | grep -q ' 200$'"
+
+# --- reports, status, metrics -----------------------------------------------
+g=$(gen_of $FRA1 fra1)
+check "report: a relay reports what it applied (204)" \
+	test "$(code $FRA1 -X POST -d "{\"generation\":$g,\"errors\":[],\"counters\":{\"sessions\":2,\"packets\":10}}" "$base/v1/relays/fra1/report")" = 204
+check "report: a malformed report is refused (400)" \
+	test "$(code $FRA1 -X POST -d '{"generation":"x"}' "$base/v1/relays/fra1/report")" = 400
+check "status: shows the relay in sync with its report" \
+	test "$(as $PROM "$base/v1/status" | json '[r for r in d["relays"] if r["name"]=="fra1"][0]["in_sync"], d["config"]["valid"]')" = "True True"
+metrics_exported() {
+	as $PROM "$base/metrics" > "$work/metrics" &&
+	grep -q "^xrelay_ctld_relay_applied_generation{relay=\"fra1\"} $g$" "$work/metrics" &&
+	grep -q '^xrelay_ctld_relay_reported{relay="fra1",counter="packets"} 10$' "$work/metrics" &&
+	grep -q '^xrelay_ctld_config_valid 1$' "$work/metrics"
+}
+check "metrics: applied generation, reported counters and config validity exported" metrics_exported
+
+# --- allocation API ------------------------------------------------------------
+a=$(as $NETPORT -X POST -d '{"network":"corp","a":{"allow":"192.0.2.0/24"},"region":"us-east"}' "$base/v1/allocations")
+id=$(echo "$a" | json 'd["id"]')
+check "alloc: region preferred, ports from a corp pool" \
+	test "$(echo "$a" | json 'd["relay"], d["address"], 40000 <= d["a"]["port"] <= 40999, d["a"]["allow"]')" = "iad1 198.51.100.20 True 192.0.2.0/24"
+check "alloc: the session is in the relay's state at once" \
+	bash -c "curl -sS -m 10 --cacert '$pki/ca.pem' --cert '$pki/iad1.relay.example.net.pem' --key '$pki/iad1.relay.example.net.key' $base/v1/relays/iad1/state | grep -q '\"allocation\":\"$id\"'"
+check "alloc: get answers the allocation" test "$(code $NETPORT "$base/v1/allocations/$id")" = 200
+check "alloc: refresh extends the expiry" \
+	test "$(as $NETPORT -X POST -d '{"ttl":3600}' "$base/v1/allocations/$id/refresh" | json 'd["ttl"] > 3500')" = True
+check "alloc: refresh beyond the maximum ttl is refused (400)" \
+	test "$(code $NETPORT -X POST -d '{"ttl":99999999}' "$base/v1/allocations/$id/refresh")" = 400
+check "alloc: unknown network (400), bad JSON (400), unknown key (400)" \
+	test "$(code $NETPORT -X POST -d '{"network":"x"}' "$base/v1/allocations") $(code $NETPORT -X POST -d '{' "$base/v1/allocations") $(code $NETPORT -X POST -d '{"network":"corp","foo":1}' "$base/v1/allocations")" = "400 400 400"
+check "alloc: release (204), then it is gone (404)" \
+	test "$(code $NETPORT -X DELETE "$base/v1/allocations/$id") $(code $NETPORT "$base/v1/allocations/$id")" = "204 404"
+short=$(as $NETPORT -X POST -d '{"network":"lab","ttl":1}' "$base/v1/allocations" | json 'd["id"]')
+gone() { test "$(code $NETPORT "$base/v1/allocations/$1")" = 404; }
+check "alloc: an expired allocation is reclaimed" wait_for 5 gone "$short"
+
+# --- many clients at once --------------------------------------------------------
+res=$("$LOAD" poll --url "$base" --ca "$pki/ca.pem" --cert "$pki/$FRA1.pem" --key "$pki/$FRA1.key" \
+	--relays fra1 --count 1000 --timeout 60 --observer "$pki/$PROM.pem:$pki/$PROM.key" \
+	--trigger "sed -i 's/idle-timeout: 11m/idle-timeout: 12m/' '$cfg/sessions.yaml'")
+echo "# 1000 long polls: $res"
+check "poll: 1000 concurrent long polls all answered by one change" \
+	test "$(echo "$res" | json 'd["ok"], d["other"]')" = "1000 0"
+allocs=$("$LOAD" alloc --url "$base" --ca "$pki/ca.pem" --cert "$pki/$NETPORT.pem" \
+	--key "$pki/$NETPORT.key" --count 500 --parallel 100 --body '{"network":"corp"}')
+n=$(echo "$allocs" | grep -c .)
+dups=$(echo "$allocs" | awk '{ print $1, $3; print $1, $4 }' | sort | uniq -d | wc -l)
+echo "# 500 concurrent allocations: $n granted, $dups duplicate ports"
+check "alloc: 500 concurrent allocations, none shares a port" test "$n $dups" = "500 0"
+
+# --- reloads --------------------------------------------------------------------
+g=$(gen_of $FRA1 fra1)
+printf 'networks:\n  - name: broken\n    id: nope\n' > "$cfg/zz-broken.yaml"
+check "reload: an invalid file is refused and reported on the status" \
+	wait_for 5 bash -c "curl -s -m 5 --cacert '$pki/ca.pem' --cert '$pki/$PROM.pem' --key '$pki/$PROM.key' $base/v1/status | grep -q 'zz-broken.yaml:3:9: expected an integer for'"
+check "reload: the metric shows the configuration invalid" \
+	bash -c "curl -s -m 5 --cacert '$pki/ca.pem' --cert '$pki/$PROM.pem' --key '$pki/$PROM.key' $base/metrics | grep -q '^xrelay_ctld_config_valid 0$'"
+check "reload: the last good configuration keeps serving" test "$(gen_of $FRA1 fra1)" = "$g"
+check "reload: the error is logged with its position" grep -q 'zz-broken.yaml:3:9' "$log"
+rm "$cfg/zz-broken.yaml"
+check "reload: fixing the file makes the configuration valid again" \
+	wait_for 5 bash -c "curl -s -m 5 --cacert '$pki/ca.pem' --cert '$pki/$PROM.pem' --key '$pki/$PROM.key' $base/metrics | grep -q '^xrelay_ctld_config_valid 1$'"
+before=$(as $PROM "$base/metrics" | awk '/^xrelay_ctld_config_reloads_total{result="ok"}/ { print $2 }')
+kill -HUP "$pid"
+check "reload: SIGHUP reloads" wait_for 5 bash -c "curl -s -m 5 --cacert '$pki/ca.pem' --cert '$pki/$PROM.pem' --key '$pki/$PROM.key' $base/metrics | grep -q '^xrelay_ctld_config_reloads_total{result=\"ok\"} $((before + 1))$'"
+
+# A reload storm: valid and invalid versions alternate while 200 polls re-poll.
+storm() {
+	local i
+	sleep 0.5
+	for i in $(seq 1 40); do
+		sed -i "s/idle-timeout: [0-9]*m/idle-timeout: $((i % 7 + 1))m/" "$cfg/sessions.yaml"
+		[ $((i % 5)) -eq 0 ] && printf 'relays: 7\n' > "$cfg/zz-storm.yaml"
+		[ $((i % 5)) -eq 2 ] && rm -f "$cfg/zz-storm.yaml"
+		sleep 0.06
+	done
+	rm -f "$cfg/zz-storm.yaml"
+	sed -i "s/idle-timeout: [0-9]*m/idle-timeout: 10m/" "$cfg/sessions.yaml"
+}
+storm &
+storm_pid=$!
+res=$("$LOAD" poll --url "$base" --ca "$pki/ca.pem" --cert "$pki/$FRA1.pem" --key "$pki/$FRA1.key" \
+	--relays fra1 --count 200 --loop 6)
+wait "$storm_pid"
+echo "# reload storm: $res"
+check "reload: a storm of 40 changes under 200 open polls: no error, every poller converges" \
+	test "$(echo "$res" | json 'd["errors"], d["stale"]')" = "0 0"
+check "reload: ctld is still running after the storm" kill -0 "$pid"
+
+# --- restart with allocations kept ---------------------------------------------------
+keep=$(as $NETPORT -X POST -d '{"network":"lab","region":"eu-central"}' "$base/v1/allocations")
+keep_id=$(echo "$keep" | json 'd["id"]')
+active=$(as $PROM "$base/v1/status" | json 'd["allocations"]["active"]')
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+pid=
+start_ctld '[::1]:0'
+check "restart: listening on ::1 after a crash (SIGKILL)" test "$host" = "[::1]"
+check "restart: every allocation survives ($active)" \
+	test "$(as $PROM "$base/v1/status" | json 'd["allocations"]["active"]')" = "$active"
+check "restart: an allocation keeps its relay and ports" \
+	test "$(as $NETPORT "$base/v1/allocations/$keep_id" | json 'd["relay"], d["a"]["port"], d["b"]["port"]')" = "$(echo "$keep" | json 'd["relay"], d["a"]["port"], d["b"]["port"]')"
+kill -TERM "$pid"
+check "stop: SIGTERM stops ctld cleanly" wait_for 5 bash -c "! kill -0 $pid 2>/dev/null"
+wait "$pid"
+check "stop: exit status 0" test $? -eq 0
+pid=

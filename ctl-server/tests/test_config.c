@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "testlib.h"
+
+static void test_examples(const char *dir)
+{
+	const char *paths[] = { dir };
+	struct diags d = { 0 };
+	struct config *cfg = config_load(paths, 1, &d);
+	const struct relay *fra1, *fra2;
+	const struct session *s;
+	const struct policy *p;
+
+	if (!tap_ok(cfg != NULL && d.n == 0, "config: the example directory loads")) {
+		diags_print(&d, stdout);
+		diags_free(&d);
+		return;
+	}
+	tap_ok(cfg->n_files == 5 && cfg->n_networks == 2 && cfg->n_relays == 3 &&
+	       cfg->n_sessions == 3 && cfg->n_policies == 3 && cfg->n_clients == 2,
+	       "config: example counts (5 files, 2 networks, 3 relays, 3 sessions, 3 policies, 2 clients)");
+	fra1 = config_relay(cfg, "fra1");
+	fra2 = config_relay(cfg, "fra2");
+	tap_ok(fra1 && fra1->capacity == 4000 && fra1->n_addrs == 2 && fra1->n_pools == 2 &&
+	       fra1->pools[0].network == config_network(cfg, "corp") && !fra1->pools[1].network,
+	       "config: relay pools bound to networks or shared");
+	tap_ok(fra2 && fra2->capacity == 5000 && !strcmp(fra2->identity, "fra2.relay.example.net"),
+	       "config: capacity defaults to half the pool ports");
+	s = hm_get_str(&cfg->session_by_name, "corp-hq-branch1");
+	tap_ok(s && s->idle_timeout == 600 && s->a.pinned && s->a.peer.port == 51820 &&
+	       !s->b.pinned && s->b.has_allow && s->b.relearn_timeout == 30,
+	       "config: session sides pinned and learned, durations with units");
+	s = hm_get_str(&cfg->session_by_name, "lab-v6-pair");
+	tap_ok(s && s->addr_index == 1 && s->lifetime == 86400 && s->policy &&
+	       !strcmp(s->policy->name, "lab-guarded"),
+	       "config: session address and policy override resolved");
+	p = hm_get_str(&cfg->policy_by_name, "corp-locked");
+	tap_ok(p && p->network_rate.bits_per_second == 1000000000ULL &&
+	       p->network_rate.packets_per_second == 200000 &&
+	       p->network_rate.burst_packets == 200000 &&
+	       p->session_rate.burst_bytes == 1000000 && p->session_quota_bytes == 50000000000ULL &&
+	       p->protocol == GUARD_WIREGUARD,
+	       "config: rate limits with SI suffixes and default bursts");
+	tap_ok(p && p->hub.present && p->hub.locked && p->hub.n_rules == 3 &&
+	       p->hub.rules[0].allow && p->hub.rules[0].proto == 6 &&
+	       p->hub.rules[0].port_min == 22 && p->hub.rules[1].from.any &&
+	       !p->hub.rules[2].allow && !p->hub.rules[2].from.group,
+	       "config: hub rules with groups, any and prefixes");
+	tap_ok(cfg->settings.allocation_ttl == 600 && cfg->settings.allocation_max_ttl == 86400 &&
+	       cfg->settings.poll_timeout == 30, "config: settings");
+	tap_ok(config_principal(cfg, "netport.example.net") &&
+	       config_principal(cfg, "netport.example.net")->client &&
+	       config_principal(cfg, "iad1.relay.example.net")->relay ==
+	       config_relay(cfg, "iad1") && !config_principal(cfg, "iad1"),
+	       "config: certificate identities map to relays and clients");
+	config_free(cfg);
+	diags_free(&d);
+}
+
+static void test_across_files(void)
+{
+	char dir[] = "/tmp/ctld-test-XXXXXX", path[64];
+	const char *paths[] = { dir };
+	struct diags d = { 0 };
+	struct config *cfg;
+	FILE *f;
+
+	if (!mkdtemp(dir))
+		return;
+	snprintf(path, sizeof(path), "%s/a.yaml", dir);
+	f = fopen(path, "w");
+	fputs("networks:\n  - {name: n1, id: 1, subnet: 10.0.0.0/8}\n", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/b.yml", dir);
+	f = fopen(path, "w");
+	fputs("networks:\n  - {name: n1, id: 2, subnet: 10.0.0.0/8}\n", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/.hidden.yaml", dir);
+	f = fopen(path, "w");
+	fputs("this is not yaml: [", f);
+	fclose(f);
+	cfg = config_load(paths, 1, &d);
+	diags_sort(&d);
+	tap_ok(!cfg && d.n == 1 && strstr(d.v[0].msg, "duplicate network 'n1' (first defined at") &&
+	       d.v[0].mark.line == 2 && strstr(d.v[0].mark.file, "b.yml"),
+	       "config: duplicates found across files, hidden files skipped");
+	diags_free(&d);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/a.yaml", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/b.yml", dir);
+	unlink(path);
+	cfg = config_load(paths, 1, &d);
+	tap_ok(!cfg && d.n == 1 && strstr(d.v[0].msg, "no *.yaml or *.yml files"),
+	       "config: an empty directory is refused, not served as an empty fleet");
+	diags_free(&d);
+	rmdir(dir);
+}
+
+static void test_messages(void)
+{
+	char out[4096];
+
+	load_errors("relays:\n  - name: r\n    addresses: [192.0.2.1]\n    pools: [{ports: 1000-1001}]\n"
+		    "    capacity: 0\n", out, sizeof(out));
+	tap_ok(!strcmp(out, "test.yaml:5:15: 'capacity' must be between 1 and 4294967295, got 0\n"),
+	       "config: range errors point at the value");
+	load_errors("networks: {name: x}\n", out, sizeof(out));
+	tap_ok(!strcmp(out, "test.yaml:1:11: expected a list for 'networks', got a mapping\n"),
+	       "config: wrong type reported with its position");
+	load_errors("settings: {allocation-ttl: 2d, allocation-max-ttl: 1d}\n", out, sizeof(out));
+	tap_ok(strstr(out, "'allocation-ttl' (172800s) is longer than 'allocation-max-ttl' (86400s)") != NULL,
+	       "config: inconsistent settings refused");
+	load_errors("# only a comment\n", out, sizeof(out));
+	tap_ok(!out[0], "config: a file of comments is valid");
+	load_errors("a: &x [1]\nb: *x\n", out, sizeof(out));
+	tap_ok(strstr(out, "aliases are not supported") != NULL, "config: aliases refused");
+}
+
+int main(int argc, char **argv)
+{
+	test_examples(argc > 1 ? argv[1] : "examples");
+	test_across_files();
+	test_messages();
+	return tap_done();
+}
