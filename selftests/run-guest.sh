@@ -1,0 +1,174 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Run the kernel tests inside the test VM; selftests/run.sh boots it for this.
+#
+# usage: run-guest.sh [-t SECONDS] [TEST...]
+#
+# Loads kmod/xrelay.ko, runs each VM test (every executable
+# selftests/test-*.sh and build/selftests/*_test; the host's tests live in
+# selftests/host/) under a per-test timeout (-t, default 300 s), or only
+# the named ones, then unloads the module.
+#
+# After each test it takes the new kernel log lines (dmesg -c) and looks
+# for splats: any warning, BUG, oops or similar fails the run, naming the
+# test that caused it, even when the test itself passed.
+#
+# Everything lands in $RESULTS/tests/:
+#   NAME.log     the test's output (TAP)
+#   NAME.status  "EXIT_STATUS SECONDS"
+#   NAME.dmesg   kernel log lines printed while it ran
+#   harness.log  this script's own TAP results (harness.status appears
+#                only when it got to the end)
+# Tests get REPO, RESULTS, XRELAYCTL (the CLI) and SELFTESTS_BUILD
+# (build/selftests) in the environment; cwd is the repository.
+set -u
+
+test_timeout=300
+while getopts "t:" opt; do
+	case $opt in
+	t) test_timeout=$OPTARG ;;
+	*) exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+
+: "${REPO:?run-guest.sh runs inside the VM, see selftests/run.sh}"
+: "${RESULTS:?run-guest.sh runs inside the VM, see selftests/run.sh}"
+cd "$REPO" || exit 1
+out=$RESULTS/tests
+mkdir -p "$out"
+harness=$out/harness.log
+: >"$harness"
+
+export REPO RESULTS
+export XRELAYCTL=$REPO/tools/xrelayctl/xrelayctl
+export SELFTESTS_BUILD=$REPO/build/selftests
+module=kmod/xrelay.ko
+
+# Kernel splats only: a user program's segfault line is that test's business.
+splat='WARNING:|BUG:|Oops|general protection|refcount_t:|KASAN|UBSAN|kernel BUG|Call Trace|list_add corruption|list_del corruption|unreferenced object|rcu.*stall|blocked for more than|Kernel panic'
+
+tap_n=0
+splats=0
+
+result()
+{
+	local status=$1
+	shift
+	tap_n=$((tap_n + 1))
+	echo "$status $tap_n $*" | tee -a "$harness"
+}
+
+diag()
+{
+	echo "# $*" | tee -a "$harness"
+}
+
+# Move the kernel log printed since the last call into FILE, fail if it has
+# a splat.
+check_dmesg()
+{
+	local step=$1 file=$2
+	dmesg -c >"$file"
+	if grep -Eq "$splat" "$file"; then
+		splats=$((splats + 1))
+		grep -E "$splat" "$file" | head -n 5 | sed 's/^/#   /' | tee -a "$harness"
+		result "not ok" "dmesg clean after $step (full log: tests/$(basename "$file"))"
+	fi
+}
+
+done_harness()
+{
+	echo "1..$tap_n" >>"$harness"
+	echo "$1 $(($(date +%s) - run_start))" >"$out/harness.status"
+	exit "$1"
+}
+
+# contains WORD LIST...: is WORD in LIST?
+contains()
+{
+	local word=$1 item
+	shift
+	for item; do
+		[ "$item" = "$word" ] && return 0
+	done
+	return 1
+}
+
+wanted=("$@")
+ran=()
+run_start=$(date +%s)
+dmesg -c >"$out/boot.dmesg"
+
+if [ ! -f "$module" ]; then
+	result "not ok" "insmod $module (missing: run make module)"
+	echo "Bail out! $module is missing" | tee -a "$harness"
+	done_harness 1
+fi
+# insmod does not resolve dependencies: load what the module needs first.
+for dep in $(modinfo -F depends "$module" | tr ',' ' '); do
+	modprobe "$dep" || diag "modprobe $dep failed"
+done
+if ! insmod "$module"; then
+	result "not ok" "insmod $module"
+	check_dmesg insmod "$out/insmod.dmesg"
+	echo "Bail out! cannot load $module" | tee -a "$harness"
+	done_harness 1
+fi
+result ok "insmod $module"
+check_dmesg insmod "$out/insmod.dmesg"
+
+# A module built against the BTF-capable kbuild dir must register its BTF,
+# or XDP programs cannot call its kfuncs.
+if readelf -S -W "$module" | grep -q ' \.BTF '; then
+	if [ -e /sys/kernel/btf/xrelay ]; then
+		result ok "module BTF registered"
+	else
+		result "not ok" "module BTF registered"
+	fi
+else
+	result ok "module BTF registered # SKIP $module was built without BTF"
+fi
+
+vm_tests=()
+for t in selftests/test-*.sh build/selftests/*_test; do
+	[ -f "$t" ] && vm_tests+=("$t")
+done
+
+for t in "${vm_tests[@]}"; do
+	name=$(basename "$t" .sh)
+	[ ${#wanted[@]} -eq 0 ] || contains "$name" "${wanted[@]}" || continue
+	ran+=("$name")
+	start=$(date +%s)
+	# Scripts run through bash: a missing execute bit must not hide a test.
+	run=("$t")
+	[ "${t%.sh}" != "$t" ] && run=(bash "$t")
+	timeout -k 10 "$test_timeout" "${run[@]}" >"$out/$name.log" 2>&1 </dev/null
+	status=$?
+	secs=$(($(date +%s) - start))
+	echo "$status $secs" >"$out/$name.status"
+	[ "$status" -eq 124 ] && echo "# killed after ${test_timeout}s" >>"$out/$name.log"
+	diag "$name: exit $status, ${secs}s," \
+		"$(grep -c '^ok ' "$out/$name.log") ok, $(grep -c '^not ok ' "$out/$name.log") not ok"
+	check_dmesg "$name" "$out/$name.dmesg"
+	# A scenario that failed half-way may leave namespaces behind; they
+	# would collide with the next test's.
+	for ns in $(ip netns list | cut -d' ' -f1); do
+		diag "$name left netns $ns behind, deleting it"
+		ip netns del "$ns"
+	done
+done
+
+for want in "${wanted[@]}"; do
+	contains "$want" "${ran[@]}" || result "not ok" "$want: no such VM test"
+done
+
+if rmmod xrelay; then
+	result ok "rmmod xrelay"
+else
+	result "not ok" "rmmod xrelay"
+	lsmod | grep -E '^xrelay ' | sed 's/^/# /' | tee -a "$harness"
+fi
+check_dmesg rmmod "$out/rmmod.dmesg"
+[ "$splats" -eq 0 ] && result ok "dmesg clean after every step"
+done_harness 0

@@ -1,0 +1,198 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# The one test command (make check): build everything, run the host tests,
+# then every kernel test in a single VM boot; end with "N passed, N failed".
+#
+# usage: selftests/run.sh [TEST...]   e.g. test-dkms netlink_test (default: all)
+#
+# Where tests run:
+#   host  selftests/host/test-*.sh (tests that need no xrelay.ko), and
+#         "make -C ctl-server check" when that target exists (reported as
+#         ctl-server-check).
+#   VM    selftests/test-*.sh and build/selftests/*_test (from
+#         selftests/Makefile), run by selftests/run-guest.sh between insmod
+#         and rmmod of kmod/xrelay.ko, with a kernel log check after each.
+#
+# Counting: tests print TAP and every unindented "ok"/"not ok" line is one
+# result (indented subtest lines are not). A test also gets one failure when
+# it exits non-zero with no "not ok" (4, kselftest's skip, is fine), when its
+# results do not match its "1..N" plan, or when it prints no result at all.
+# The VM timing out or dying counts as a failure too.
+#
+# Environment: VM_TIMEOUT (whole VM, default 900 s), TEST_TIMEOUT (each
+# test, default 300 s), V=1 to stream all output instead of only failures'.
+# Logs: build/check/ (build.log, host/, vm/tests/, vm/console.log, vm/dmesg).
+set -uo pipefail
+
+repo=$(readlink -f "$(dirname "$0")/..")
+cd "$repo" || exit 1
+check=$repo/build/check
+vm_timeout=${VM_TIMEOUT:-900}
+test_timeout=${TEST_TIMEOUT:-300}
+verbose=${V:-}
+wanted=("$@")
+passed=0
+failed=0
+suite_start=$(date +%s)
+
+section()
+{
+	echo "== $*"
+}
+
+# Send a command's output to LOG, and also to stdout with V=1.
+logged()
+{
+	local log=$1
+	shift
+	if [ -n "$verbose" ]; then
+		"$@" 2>&1 | tee "$log"
+	else
+		"$@" >"$log" 2>&1
+	fi
+}
+
+finish()
+{
+	section "total $(($(date +%s) - suite_start))s"
+	echo "$passed passed, $failed failed"
+	if [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]; then
+		exit 0
+	fi
+	exit 1
+}
+
+fail_harness()
+{
+	echo "FAIL $*"
+	failed=$((failed + 1))
+}
+
+# Count one test's results from its LOG and "STATUS SECONDS" file.
+evaluate()
+{
+	local name=$1 log=$2 status_file=$3 dmesg=${4:-}
+	local ok nok skip plan status=missing secs="?" why=
+
+	ok=$(grep -c '^ok ' "$log")
+	nok=$(grep -c '^not ok ' "$log")
+	skip=$(grep -Ec '^ok .*# *SKIP' "$log")
+	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\).*/\1/p' "$log" | tail -n 1)
+	[ -f "$status_file" ] && read -r status secs <"$status_file"
+
+	if [ "$status" = missing ]; then
+		why="$why; did not finish"
+	elif [ "$status" -ne 0 ] && [ "$status" -ne 4 ] && [ "$nok" -eq 0 ]; then
+		why="$why; exited with status $status"
+	fi
+	if [ -n "$plan" ] && [ $((ok + nok)) -ne "$plan" ]; then
+		why="$why; planned $plan results, printed $((ok + nok))"
+	fi
+	if [ $((ok + nok)) -eq 0 ] && [ "$plan" != 0 ]; then
+		why="$why; printed no TAP result"
+	fi
+
+	passed=$((passed + ok))
+	failed=$((failed + nok + (${#why} > 0)))
+	if [ "$nok" -eq 0 ] && [ -z "$why" ]; then
+		printf 'PASS %-32s %3d ok%s, %ss\n' "$name" "$ok" \
+			"$([ "$skip" -gt 0 ] && echo " ($skip skipped)")" "$secs"
+		return
+	fi
+	printf 'FAIL %-32s %3d ok, %d not ok, %ss%s\n' "$name" "$ok" "$nok" "$secs" \
+		"${why:+: ${why#; }}"
+	[ -n "$verbose" ] && return
+	sed 's/^/    /' "$log"
+	if [ -n "$dmesg" ] && [ -s "$dmesg" ]; then
+		echo "    -- kernel log while it ran:"
+		sed 's/^/    /' "$dmesg"
+	fi
+}
+
+is_wanted()
+{
+	local want
+	[ ${#wanted[@]} -eq 0 ] && return 0
+	for want in "${wanted[@]}"; do
+		[ "$want" = "$1" ] && return 0
+	done
+	return 1
+}
+
+# Echo "NAME COMMAND..." per host test.
+host_tests()
+{
+	local t
+	for t in selftests/host/test-*.sh; do
+		[ -f "$t" ] && echo "$(basename "$t" .sh) bash $t"
+	done
+	grep -qs '^check:' ctl-server/Makefile && echo "ctl-server-check make -s -C ctl-server check"
+}
+
+# One run at a time per tree: a second one would delete the first's logs.
+mkdir -p "$repo/build"
+exec 9>"$repo/build/check.lock"
+if ! flock -n 9; then
+	echo "# waiting for another selftests/run.sh in this tree to finish"
+	flock 9
+fi
+rm -rf "$check"
+mkdir -p "$check/host"
+
+section build
+start=$(date +%s)
+if ! logged "$check/build.log" make -j"$(nproc)" -C "$repo" all selftests; then
+	[ -z "$verbose" ] && tail -n 60 "$check/build.log"
+	fail_harness "build (log: build/check/build.log)"
+	finish
+fi
+echo "# build: $(($(date +%s) - start))s"
+
+section "host tests"
+start=$(date +%s)
+# Names not matched here are left for the VM.
+vm_wanted=("${wanted[@]}")
+while read -r name cmd; do
+	is_wanted "$name" || continue
+	for i in "${!vm_wanted[@]}"; do
+		[ "${vm_wanted[$i]}" = "$name" ] && unset "vm_wanted[$i]"
+	done
+	t0=$(date +%s)
+	# shellcheck disable=SC2086 # cmd is a word list from host_tests
+	logged "$check/host/$name.log" timeout -k 10 "$test_timeout" $cmd </dev/null
+	echo "$? $(($(date +%s) - t0))" >"$check/host/$name.status"
+	evaluate "$name" "$check/host/$name.log" "$check/host/$name.status"
+done < <(host_tests)
+echo "# host tests: $(($(date +%s) - start))s"
+
+# Boot the VM unless every requested test was a host test.
+if [ ${#wanted[@]} -eq 0 ] || [ ${#vm_wanted[@]} -gt 0 ]; then
+	section "VM tests"
+	start=$(date +%s)
+	vm=$check/vm
+	vm_args=(-t "$vm_timeout" -r "$vm")
+	[ -z "$verbose" ] && vm_args+=(-q)
+	selftests/vm/run-vm.sh "${vm_args[@]}" -- \
+		selftests/run-guest.sh -t "$test_timeout" "${vm_wanted[@]}"
+	vm_status=$?
+	if [ "$vm_status" -eq 124 ] || [ "$vm_status" -eq 125 ]; then
+		fail_harness "VM $([ "$vm_status" -eq 124 ] && echo "timed out after ${vm_timeout}s" ||
+			echo "died") (log: build/check/vm/console.log)"
+		[ -z "$verbose" ] && tail -n 60 "$vm/console.log" | sed 's/^/    /'
+	fi
+	if [ -f "$vm/tests/harness.log" ]; then
+		evaluate vm-harness "$vm/tests/harness.log" "$vm/tests/harness.status"
+		for log in "$vm"/tests/*.log; do
+			name=$(basename "$log" .log)
+			[ "$name" = harness ] && continue
+			evaluate "$name" "$log" "$vm/tests/$name.status" "$vm/tests/$name.dmesg"
+		done
+	elif [ "$vm_status" -ne 124 ] && [ "$vm_status" -ne 125 ]; then
+		fail_harness "VM ran no tests (exit $vm_status, log: build/check/vm/console.log)"
+		tail -n 60 "$vm/console.log" | sed 's/^/    /'
+	fi
+	echo "# VM tests: $(($(date +%s) - start))s"
+fi
+
+[ $((passed + failed)) -eq 0 ] && fail_harness "no tests ran"
+finish
