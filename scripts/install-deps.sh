@@ -14,14 +14,15 @@ packages="
 	libnl-genl-3-dev libyaml-dev libssl-dev libevent-dev libcurl4-openssl-dev
 	libsqlite3-dev libjansson-dev
 	qemu-system-x86 busybox-static cpio
-	iproute2 iputils-ping procps util-linux wireguard-tools iperf3 socat jq
+	iproute2 iputils-ping procps util-linux wireguard-tools iperf3 socat jq ethtool curl
 "
 # build-essential, make, gcc, libc6-dev, binutils: the module and the tools
 # linux-source-6.1: resolve_btfids (module BTF) and the kselftest headers
 # dwarves: pahole, which kbuild runs to generate module BTF
 # dkms, openssl: the DKMS test (openssl makes its throwaway signing key)
 # qemu-system-x86, busybox-static, cpio: the test VM and its initramfs
-# iproute2 ... jq: what the tests and the demo run inside the VM
+# iproute2 ... ethtool: what the tests and the demo run inside the VM
+# curl: the control server's integration tests
 
 # shellcheck disable=SC2086 # one word per package
 installed=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' $packages 2>/dev/null |
