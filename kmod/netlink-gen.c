@@ -104,10 +104,6 @@ static const struct nla_policy xrelay_session_flush_nl_policy[4] = {
 	[XRELAY_A_SESSION_NETWORK] = NLA_POLICY_MIN(NLA_U32, 1),
 };
 
-/* XRELAY_CMD_NETNS_GET - do */
-static const struct nla_policy xrelay_netns_get_nl_policy[1] = {
-};
-
 /* XRELAY_CMD_NETNS_SET - do */
 static const struct nla_policy xrelay_netns_set_nl_policy[2] = {
 	[XRELAY_A_NETNS_SESSION_LIMIT] = { .type = NLA_U32, },
@@ -169,8 +165,6 @@ const struct genl_ops xrelay_nl_ops[9] = {
 	{
 		.cmd		= XRELAY_CMD_NETNS_GET,
 		.doit		= xrelay_nl_netns_get_doit,
-		.policy		= xrelay_netns_get_nl_policy,
-		.maxattr	= 0,
 		.flags		= GENL_UNS_ADMIN_PERM,
 	},
 	{

@@ -746,7 +746,6 @@ static struct genl_family xrelay_nl_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = xrelay_nl_ops,
 	.n_ops = ARRAY_SIZE(xrelay_nl_ops),
-	.resv_start_op = XRELAY_CMD_NETNS_SET + 1,
 	.mcgrps = xrelay_nl_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(xrelay_nl_mcgrps),
 };

@@ -227,6 +227,9 @@ class Spec:
                 body.append("\t[%s] = %s,\n" % (self.attr_enum(s, a["name"]), self.policy_entry(a)))
             body.append("};\n\n")
         for op in self.request_ops():
+            if not self.op_max_attr(op):
+                # No policy: genetlink then rejects every attribute.
+                continue
             names = list(dict.fromkeys(self.request_attrs(op, "do") + self.request_attrs(op, "dump")))
             body.append("/* %s - %s */\n" % (
                 self.prefix + "_CMD_" + c_upper(op["name"]), "/".join(m for m in ("do", "dump") if m in op)))
@@ -251,8 +254,9 @@ class Spec:
                 out.append("\t\t.doit\t\t= %s_doit,\n" % fn)
             if "dump" in op:
                 out.append("\t\t.dumpit\t\t= %s_dumpit,\n" % fn)
-            out.append("\t\t.policy\t\t= %s,\n" % self.op_policy_name(op))
-            out.append("\t\t.maxattr\t= %d,\n" % self.op_max_attr(op))
+            if self.op_max_attr(op):
+                out.append("\t\t.policy\t\t= %s,\n" % self.op_policy_name(op))
+                out.append("\t\t.maxattr\t= %d,\n" % self.op_max_attr(op))
             out.append("\t\t.flags\t\t= %s,\n\t},\n" % flags)
         out.append("};\n\n")
         out.append("const struct genl_multicast_group %s_nl_mcgrps[%d] = {\n" % (lo, len(self.mcgrps)))

@@ -135,15 +135,30 @@ for t in selftests/test-*.sh build/selftests/*_test; do
 	[ -f "$t" ] && vm_tests+=("$t")
 done
 
+# Forwarding scenarios (scripts with an "# xdp-modes" line) run again with
+# the XDP program attached, natively and in generic mode: common.sh's
+# setup_topology attaches it when XRELAY_XDP names the mode. Their results
+# are named NAME@xdp-MODE.
+runs=()
 for t in "${vm_tests[@]}"; do
-	name=$(basename "$t" .sh)
-	[ ${#wanted[@]} -eq 0 ] || contains "$name" "${wanted[@]}" || continue
-	ran+=("$name")
+	runs+=("$t:")
+	grep -q '^# xdp-modes' "$t" && runs+=("$t:native" "$t:generic")
+done
+
+for run in "${runs[@]}"; do
+	t=${run%:*}
+	mode=${run##*:}
+	base=$(basename "$t" .sh)
+	name=$base${mode:+@xdp-$mode}
+	[ ${#wanted[@]} -eq 0 ] || contains "$base" "${wanted[@]}" ||
+		contains "$name" "${wanted[@]}" || continue
+	ran+=("$base" "$name")
 	start=$(date +%s)
 	# Scripts run through bash: a missing execute bit must not hide a test.
-	run=("$t")
-	[ "${t%.sh}" != "$t" ] && run=(bash "$t")
-	timeout -k 10 "$test_timeout" "${run[@]}" >"$out/$name.log" 2>&1 </dev/null
+	cmd=("$t")
+	[ "${t%.sh}" != "$t" ] && cmd=(bash "$t")
+	XRELAY_XDP=$mode timeout -k 10 "$test_timeout" "${cmd[@]}" \
+		>"$out/$name.log" 2>&1 </dev/null
 	status=$?
 	secs=$(($(date +%s) - start))
 	echo "$status $secs" >"$out/$name.status"
@@ -163,6 +178,12 @@ for want in "${wanted[@]}"; do
 	contains "$want" "${ran[@]}" || result "not ok" "$want: no such VM test"
 done
 
+# XDP programs of deleted namespaces let go of the module once the kernel
+# has freed them, which it does a little later.
+for _ in $(seq 50); do
+	[ "$(cat /sys/module/xrelay/refcnt)" = 0 ] && break
+	sleep 0.2
+done
 if rmmod xrelay; then
 	result ok "rmmod xrelay"
 else

@@ -1,0 +1,444 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Shared by the test-*.sh scenarios: KTAP output, cleanup, the namespaces
+# they run in, traffic and counter helpers. Sourced, never run.
+#
+# The standard topology (setup_topology):
+#
+#   ns A ($NS_A)          ns relay ($NS_R)                        ns B ($NS_B)
+#  +----------------+    +----------------------------------+    +------------------+
+#  | veth0          |    | to_a              to_b           |    |            veth0 |
+#  | 192.0.2.2/24   +----+ 192.0.2.1/24      198.51.100.1/24 +----+ 198.51.100.2/24  |
+#  | 2001:db8:a::2  |    | 2001:db8:a::1     2001:db8:b::1    |    | 2001:db8:b::2    |
+#  | default routes |    |                                  |    | default routes   |
+#  | via the relay  |    | relay0 (dummy): 203.0.113.1/32,  |    | via the relay    |
+#  +----------------+    |   2001:db8:ff::1/128             |    +------------------+
+#                        | forwarding off: A and B meet only|
+#                        | through xrelay sessions          |
+#                        +----------------------------------+
+#
+# Environment (set by the VM runner; defaults suit a run from the tree):
+#   REPO             the source tree
+#   XRELAYCTL        the CLI
+#   SELFTESTS_BUILD  where udp_peer and the C tests were built
+
+set -u
+
+REPO=${REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+XRELAYCTL=${XRELAYCTL:-$REPO/tools/xrelayctl/xrelayctl}
+SELFTESTS_BUILD=${SELFTESTS_BUILD:-$REPO/build/selftests}
+UDP_PEER=$SELFTESTS_BUILD/udp_peer
+
+RELAY4=203.0.113.1
+RELAY6=2001:db8:ff::1
+A4=192.0.2.2
+A6=2001:db8:a::2
+B4=198.51.100.2
+B6=2001:db8:b::2
+
+NS_A=xr-a-$$
+NS_R=xr-r-$$
+NS_B=xr-b-$$
+
+TEST_TMP=$(mktemp -d /tmp/xrelay-selftest.XXXXXX)
+CREATED_NS=()
+declare -A BG_PID=()
+
+# ---- KTAP ------------------------------------------------------------------
+
+KTAP_PLANNED=0
+KTAP_COUNT=0
+KTAP_FAILED=0
+
+ktap_plan()
+{
+	KTAP_PLANNED=$1
+	echo "TAP version 13"
+	echo "1..$1"
+}
+
+diag()
+{
+	local line
+
+	while IFS= read -r line; do
+		echo "# $line"
+	done <<< "$*"
+}
+
+pass()
+{
+	KTAP_COUNT=$((KTAP_COUNT + 1))
+	echo "ok $KTAP_COUNT $1"
+}
+
+# fail DESCRIPTION [DIAGNOSTIC...]
+fail()
+{
+	local line
+
+	KTAP_COUNT=$((KTAP_COUNT + 1))
+	KTAP_FAILED=$((KTAP_FAILED + 1))
+	echo "not ok $KTAP_COUNT $1"
+	shift
+	for line in "$@"; do
+		[ -n "$line" ] && diag "$line"
+	done
+	return 0
+}
+
+# check DESCRIPTION COMMAND...: ok if COMMAND succeeds; its output is shown
+# only when it fails.
+check()
+{
+	local desc=$1 out
+
+	shift
+	if out=$("$@" 2>&1); then
+		pass "$desc"
+	else
+		fail "$desc" "command failed (exit $?): $*" "$out"
+	fi
+}
+
+# check_fails DESCRIPTION COMMAND...: ok if COMMAND exits non-zero.
+check_fails()
+{
+	local desc=$1 out
+
+	shift
+	if out=$("$@" 2>&1); then
+		fail "$desc" "command unexpectedly succeeded: $*" "$out"
+	else
+		pass "$desc"
+	fi
+}
+
+# check_eq DESCRIPTION EXPECTED ACTUAL
+check_eq()
+{
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "expected '$2', got '$3'"
+	fi
+}
+
+# check_id VAR DESCRIPTION COMMAND...: ok if COMMAND succeeds printing a
+# number (the id of what it created), which is stored in VAR.
+check_id()
+{
+	local var=$1 desc=$2 out
+
+	shift 2
+	if out=$("$@" 2> "$TEST_TMP/stderr") && [[ "$out" =~ ^[0-9]+$ ]]; then
+		printf -v "$var" '%s' "$out"
+		pass "$desc"
+	else
+		printf -v "$var" '%s' ""
+		fail "$desc" "expected an id from: $*" "$out" "$(cat "$TEST_TMP/stderr")"
+	fi
+}
+
+# check_refused DESCRIPTION REGEX COMMAND...: ok if COMMAND exits 1 with an
+# error matching the extended REGEX on stderr.
+check_refused()
+{
+	local desc=$1 regex=$2 out rc
+
+	shift 2
+	out=$("$@" 2>&1 > /dev/null)
+	rc=$?
+	if [ "$rc" -eq 1 ] && grep -qE -- "$regex" <<< "$out"; then
+		pass "$desc"
+	else
+		fail "$desc" "expected exit 1 and an error matching '$regex'" \
+			"got exit $rc from: $*" "$out"
+	fi
+}
+
+# ktap_bail DESCRIPTION [DIAGNOSTIC...]: a step everything else depends on
+# failed; report it and stop.
+ktap_bail()
+{
+	fail "$@"
+	echo "Bail out! $1"
+	exit 1
+}
+
+ktap_finish()
+{
+	if [ "$KTAP_COUNT" -ne "$KTAP_PLANNED" ]; then
+		diag "planned $KTAP_PLANNED results, reported $KTAP_COUNT"
+		exit 1
+	fi
+	diag "$((KTAP_COUNT - KTAP_FAILED)) passed, $KTAP_FAILED failed"
+	[ "$KTAP_FAILED" -eq 0 ] && exit 0
+	exit 1
+}
+
+# ---- cleanup ---------------------------------------------------------------
+
+cleanup()
+{
+	local name ns
+
+	for name in "${!BG_PID[@]}"; do
+		kill "${BG_PID[$name]}" 2>/dev/null
+	done
+	for name in "${!BG_PID[@]}"; do
+		wait "${BG_PID[$name]}" 2>/dev/null
+	done
+	for ns in "${CREATED_NS[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf "$TEST_TMP"
+}
+trap cleanup EXIT
+
+# ---- namespaces ------------------------------------------------------------
+
+# netns_add NAME: a namespace with lo up and no DAD delays, removed on exit.
+netns_add()
+{
+	ip netns add "$1" || return
+	CREATED_NS+=("$1")
+	ip -n "$1" link set lo up &&
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+		net.ipv6.conf.default.accept_dad=0
+}
+
+# A relay namespace: the relay addresses on a dummy device, no forwarding.
+relay_ns_add()
+{
+	netns_add "$1" &&
+	ip netns exec "$1" sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0 &&
+	ip -n "$1" -batch - <<-EOF
+		link add relay0 type dummy
+		link set relay0 up
+		addr add $RELAY4/32 dev relay0
+		addr add $RELAY6/128 dev relay0 nodad
+	EOF
+}
+
+# client_ns_add NS DEV_IN_RELAY ADDR4 GW4 ADDR6 GW6: a client namespace wired to
+# $NS_R by a veth, routing everything through the relay.
+client_ns_add()
+{
+	local ns=$1 relay_dev=$2
+
+	netns_add "$ns" &&
+	ip -n "$ns" link add veth0 type veth peer name "$relay_dev" netns "$NS_R" &&
+	ip -n "$ns" -batch - <<-EOF &&
+		link set veth0 up
+		addr add $3/24 dev veth0
+		addr add $5/64 dev veth0 nodad
+		route add default via $4
+		route add ::/0 via $6
+	EOF
+	ip -n "$NS_R" -batch - <<-EOF
+		link set $relay_dev up
+		addr add $4/24 dev $relay_dev
+		addr add $6/64 dev $relay_dev nodad
+	EOF
+}
+
+# Device kinds are loaded up front: in the test VM the kernel cannot run
+# modprobe on its own to autoload them.
+load_modules()
+{
+	modprobe -q -a "$@"
+}
+
+setup_topology()
+{
+	load_modules veth dummy &&
+	relay_ns_add "$NS_R" &&
+	client_ns_add "$NS_A" to_a "$A4" 192.0.2.1 "$A6" 2001:db8:a::1 &&
+	client_ns_add "$NS_B" to_b "$B4" 198.51.100.1 "$B6" 2001:db8:b::1
+}
+
+# ---- background processes --------------------------------------------------
+
+# bg_start NAME NS COMMAND...: run COMMAND in NS in the background, output in
+# $TEST_TMP/NAME.out; killed on exit unless collected with bg_wait.
+bg_start()
+{
+	local name=$1 ns=$2
+
+	shift 2
+	ip netns exec "$ns" "$@" > "$TEST_TMP/$name.out" 2>&1 &
+	BG_PID[$name]=$!
+}
+
+# bg_wait NAME: wait for it to end; returns its exit status.
+bg_wait()
+{
+	local pid=${BG_PID[$1]} rc
+
+	wait "$pid"
+	rc=$?
+	unset "BG_PID[$1]"
+	return $rc
+}
+
+# check_bg DESCRIPTION NAME: ok if the background command NAME ends with
+# success; its output is shown when it does not.
+check_bg()
+{
+	if bg_wait "$2"; then
+		pass "$1"
+	else
+		fail "$1" "background command '$2' failed:" "$(bg_out "$2")"
+	fi
+}
+
+bg_stop()
+{
+	kill "${BG_PID[$1]}" 2>/dev/null
+	bg_wait "$1"
+}
+
+bg_out()
+{
+	cat "$TEST_TMP/$1.out"
+}
+
+# wait_until SECONDS COMMAND...: poll COMMAND every 0.1 s until it succeeds.
+wait_until()
+{
+	local deadline=$((${EPOCHREALTIME/./} + $1 * 1000000))
+
+	shift
+	until "$@"; do
+		[ "${EPOCHREALTIME/./}" -ge "$deadline" ] && return 1
+		sleep 0.1
+	done
+}
+
+# ---- traffic ---------------------------------------------------------------
+
+# udp_send NS udp_peer-send-options...
+udp_send()
+{
+	local ns=$1
+
+	shift
+	ip netns exec "$ns" "$UDP_PEER" send "$@" > /dev/null
+}
+
+# recv_start NAME NS BIND_ENDPOINT COUNT [TIMEOUT_MS]: a udp_peer receiver,
+# returning once its socket is bound. It ends as soon as COUNT datagrams are
+# in, so the default timeout is generous: emulation can be very slow.
+recv_start()
+{
+	bg_start "$1" "$2" "$UDP_PEER" recv --bind "$3" --count "$4" --timeout-ms "${5:-10000}"
+	wait_until 5 grep -q '^bound ' "$TEST_TMP/$1.out"
+}
+
+# recv_froms NAME: the distinct "from ... len ..." lines a receiver printed,
+# each with its count, e.g. "3 from 203.0.113.1:20000 len 100".
+recv_froms()
+{
+	grep '^from ' "$TEST_TMP/$1.out" | sort | uniq -c | sed 's/^ *//'
+}
+
+# ---- xrelayctl and counters ------------------------------------------------
+
+# rctl ARGS...: xrelayctl in the relay namespace.
+rctl()
+{
+	ip netns exec "$NS_R" "$XRELAYCTL" "$@"
+}
+
+# session_get ID JQ_FILTER: a session's JSON through a jq filter, e.g.
+# session_get 1 .a.stats.packets or session_get 1 '"\(.a.state) \(.b.state)"'
+session_get()
+{
+	rctl -j session show id "$1" | jq -r ".[0] | $2"
+}
+
+instance_get()
+{
+	rctl -j instance show id "$1" | jq -r ".[0] | $2"
+}
+
+# netns_get JQ_FILTER: `xrelayctl -j stats` through a jq filter, e.g.
+# netns_get .sessions
+netns_get()
+{
+	rctl -j stats | jq -r "$1"
+}
+
+# check_value DESCRIPTION EXPECTED COMMAND...: ok once COMMAND prints EXPECTED.
+# The datapath and the GC run asynchronously, so give them up to 5 s.
+check_value()
+{
+	local desc=$1
+
+	CHECK_VALUE_EXPECTED=$2
+	shift 2
+	if wait_until 5 value_is_expected "$@"; then
+		pass "$desc"
+	else
+		fail "$desc" "expected '$CHECK_VALUE_EXPECTED', got '$CHECK_VALUE_SEEN' from: $*"
+	fi
+}
+
+value_is_expected()
+{
+	CHECK_VALUE_SEEN=$("$@" 2>&1)
+	[ "$CHECK_VALUE_SEEN" = "$CHECK_VALUE_EXPECTED" ]
+}
+
+# ---- events ----------------------------------------------------------------
+
+# monitor_start NAME: `xrelayctl -j monitor` in the relay namespace, returning
+# once it provably receives events: a scratch session on a scratch instance
+# latches a side until the monitor reports it. Needs $NS_A (setup_topology).
+monitor_start()
+{
+	local name=$1 inst sess try
+
+	bg_start "$name" "$NS_R" "$XRELAYCTL" -j monitor
+	inst=$(rctl instance add network 99 addr "$RELAY4" ports 29000-29001) || return
+	for try in 1 2 3 4 5; do
+		sess=$(rctl session add instance "$inst" a 29000 b 29001) || return
+		udp_send "$NS_A" --bind "$A4:29000" --to "$RELAY4:29000"
+		if wait_until 3 monitor_has "$name" \
+			".event == \"side-learned\" and .session == $sess and .instance == $inst" \
+			> /dev/null; then
+			rctl instance del id "$inst"
+			return
+		fi
+		rctl session del id "$sess" || return
+	done
+	rctl instance del id "$inst"
+	echo "monitor $name never reported the scratch session" >&2
+	return 1
+}
+
+# monitor_has NAME JQ_CONDITION: the first event matching, compact JSON.
+monitor_has()
+{
+	local match
+
+	match=$(jq -cR "fromjson? | select($2)" "$TEST_TMP/$1.out" | head -n 1)
+	[ -n "$match" ] && echo "$match"
+}
+
+# monitor_wait NAME SECONDS JQ_CONDITION: wait for a matching event, print it.
+monitor_wait()
+{
+	local name=$1 timeout=$2 cond=$3
+
+	wait_until "$timeout" monitor_has "$name" "$cond" > /dev/null &&
+	monitor_has "$name" "$cond"
+}
+
+# expired_event NAME SESSION JQ_FILTER: the session-expired event monitor NAME
+# reported for SESSION, through JQ_FILTER; nothing if there is none yet.
+expired_event()
+{
+	monitor_has "$1" ".event == \"session-expired\" and .session == $2" | jq -r "$3"
+}

@@ -1,0 +1,1657 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Bad input to every command of the xrelay generic netlink family.
+ *
+ * Each test runs in a fresh network namespace holding a known baseline
+ * (three instances, one session), sends one malformed or meaningless request
+ * over a raw netlink socket and checks three things: the exact errno, a
+ * non-empty extack message (prefixed "xrelay: " when the module itself, not
+ * the policy, refused), and a namespace unchanged according to netns-get.
+ * A few positive tests prove the requests are well formed to begin with, so
+ * the refusals are caused by the one thing each test breaks.
+ *
+ * Policy refusals follow the kernel's netlink core: a wrong length for a
+ * fixed-size type or an attribute the command does not take is EINVAL, a
+ * value or binary length outside the spec's checks is ERANGE. The module
+ * answers in kind: ERANGE for a value outside what the instance allows,
+ * EAFNOSUPPORT for an address of the wrong family.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <errno.h>
+#include <linux/genetlink.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/xrelay.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+#define MSG_BUF_SIZE	8192
+#define MAX_NESTING	4
+
+/* The baseline every test starts from. */
+#define INST4		1	/* 203.0.113.1, ports 20000-20099, network 10 */
+#define INST6		2	/* 2001:db8:ff::1, ports 20000-20099, network 10 */
+#define SHARED		3	/* 203.0.113.2, ports 21000-21099, shared (network 0) */
+#define NETWORK		10
+#define PORT_MIN	20000
+#define PORT_MAX	20099
+#define BASE_PORT_A	20000	/* the baseline session on INST4 */
+#define BASE_PORT_B	20001
+#define FREE_PORT_A	20010	/* unused on every instance */
+#define FREE_PORT_B	20011
+
+struct request {
+	union {
+		struct nlmsghdr nlh;
+		char buf[MSG_BUF_SIZE];
+	};
+	struct nlattr *nest[MAX_NESTING];
+	int depth;
+};
+
+struct reply {
+	int error;			/* the kernel's verdict: 0 or -errno */
+	char message[256];		/* its extack message, "" if none */
+	int parts;			/* messages before the ack or NLMSG_DONE */
+	char first[MSG_BUF_SIZE];	/* the first of them */
+};
+
+struct nl_sock {
+	int fd;
+	__u32 seq;
+};
+
+struct netns_counts {
+	__u32 session_limit;
+	__u32 sessions;
+	__u32 instances;
+};
+
+/* ---- building requests ---- */
+
+/* A request of TYPE whose fixed header (genlmsghdr, ifinfomsg...) is HDR. */
+static void req_init(struct request *r, __u16 type, __u16 flags, const void *hdr, size_t hdrlen)
+{
+	memset(r, 0, sizeof(*r));
+	r->nlh.nlmsg_len = NLMSG_LENGTH(hdrlen);
+	r->nlh.nlmsg_type = type;
+	r->nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	memcpy(NLMSG_DATA(&r->nlh), hdr, hdrlen);
+}
+
+static void genl_req_init(struct request *r, __u16 family, __u8 cmd, __u16 flags)
+{
+	struct genlmsghdr gh = { .cmd = cmd, .version = 1 };
+
+	req_init(r, family, flags, &gh, sizeof(gh));
+}
+
+static void put_attr(struct request *r, __u16 type, const void *data, __u16 len)
+{
+	struct nlattr *nla = (struct nlattr *)(r->buf + NLMSG_ALIGN(r->nlh.nlmsg_len));
+
+	nla->nla_type = type;
+	nla->nla_len = NLA_HDRLEN + len;
+	memcpy((char *)nla + NLA_HDRLEN, data, len);
+	r->nlh.nlmsg_len = NLMSG_ALIGN(r->nlh.nlmsg_len) + NLA_ALIGN(nla->nla_len);
+}
+
+static void put_u8(struct request *r, __u16 type, __u8 v)
+{
+	put_attr(r, type, &v, sizeof(v));
+}
+
+static void put_u16(struct request *r, __u16 type, __u16 v)
+{
+	put_attr(r, type, &v, sizeof(v));
+}
+
+static void put_u32(struct request *r, __u16 type, __u32 v)
+{
+	put_attr(r, type, &v, sizeof(v));
+}
+
+static void put_u64(struct request *r, __u16 type, __u64 v)
+{
+	put_attr(r, type, &v, sizeof(v));
+}
+
+static void put_in4(struct request *r, __u16 type, const char *addr)
+{
+	struct in_addr a;
+
+	inet_pton(AF_INET, addr, &a);
+	put_attr(r, type, &a, sizeof(a));
+}
+
+static void put_in6(struct request *r, __u16 type, const char *addr)
+{
+	struct in6_addr a;
+
+	inet_pton(AF_INET6, addr, &a);
+	put_attr(r, type, &a, sizeof(a));
+}
+
+static void nest_start(struct request *r, __u16 type)
+{
+	struct nlattr *nla = (struct nlattr *)(r->buf + NLMSG_ALIGN(r->nlh.nlmsg_len));
+
+	nla->nla_type = type | NLA_F_NESTED;
+	r->nest[r->depth++] = nla;
+	r->nlh.nlmsg_len = NLMSG_ALIGN(r->nlh.nlmsg_len) + NLA_HDRLEN;
+}
+
+static void nest_end(struct request *r)
+{
+	struct nlattr *nla = r->nest[--r->depth];
+
+	nla->nla_len = r->buf + r->nlh.nlmsg_len - (char *)nla;
+}
+
+/* A side nest holding only its port: a learned side with defaults. */
+static void put_side(struct request *r, __u16 type, __u16 port)
+{
+	nest_start(r, type);
+	put_u16(r, XRELAY_A_SIDE_PORT, port);
+	nest_end(r);
+}
+
+/* ---- talking to the kernel ---- */
+
+static const struct nlattr *attr_find(const void *head, int len, __u16 type)
+{
+	const struct nlattr *nla;
+
+	for (nla = head; len >= NLA_HDRLEN && nla->nla_len >= NLA_HDRLEN &&
+			 nla->nla_len <= len;
+	     len -= NLA_ALIGN(nla->nla_len),
+	     nla = (const void *)((const char *)nla + NLA_ALIGN(nla->nla_len)))
+		if ((nla->nla_type & NLA_TYPE_MASK) == type)
+			return nla;
+	return NULL;
+}
+
+/* The extack message of an NLMSG_ERROR or NLMSG_DONE, "" if none. */
+static void ack_message(const struct nlmsghdr *nlh, int skip, char *msg, size_t size)
+{
+	const struct nlattr *nla;
+	int len = nlh->nlmsg_len - NLMSG_HDRLEN - skip;
+
+	msg[0] = '\0';
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || len <= 0)
+		return;
+	nla = attr_find((const char *)NLMSG_DATA(nlh) + skip, len, NLMSGERR_ATTR_MSG);
+	if (nla)
+		snprintf(msg, size, "%.*s", (int)(nla->nla_len - NLA_HDRLEN),
+			 (const char *)nla + NLA_HDRLEN);
+}
+
+/* Sends r and collects everything up to its ack; returns -1 on socket trouble. */
+static int nl_talk(struct nl_sock *g, struct request *r, struct reply *rep)
+{
+	static char buf[65536];
+
+	memset(rep, 0, sizeof(*rep));
+	r->nlh.nlmsg_seq = ++g->seq;
+	if (send(g->fd, r->buf, r->nlh.nlmsg_len, 0) != (ssize_t)r->nlh.nlmsg_len)
+		return -1;
+
+	for (;;) {
+		ssize_t len = recv(g->fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *nlh;
+
+		if (len < 0)
+			return -1;
+		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
+			if (nlh->nlmsg_seq != g->seq)
+				continue;
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *err = NLMSG_DATA(nlh);
+
+				rep->error = err->error;
+				ack_message(nlh, sizeof(*err), rep->message, sizeof(rep->message));
+				return 0;
+			}
+			if (nlh->nlmsg_type == NLMSG_DONE) {
+				rep->error = *(const int *)NLMSG_DATA(nlh);
+				ack_message(nlh, sizeof(int), rep->message, sizeof(rep->message));
+				return 0;
+			}
+			if (!rep->parts++)
+				memcpy(rep->first, nlh, nlh->nlmsg_len < MSG_BUF_SIZE ?
+							nlh->nlmsg_len : MSG_BUF_SIZE);
+		}
+	}
+}
+
+/* An attribute of the first reply message, or NULL. */
+static const struct nlattr *reply_attr(const struct reply *rep, __u16 type)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)rep->first;
+
+	if (!rep->parts)
+		return NULL;
+	return attr_find((const char *)NLMSG_DATA(nlh) + GENL_HDRLEN,
+			 nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN), type);
+}
+
+static __u32 reply_u32(const struct reply *rep, __u16 type)
+{
+	const struct nlattr *nla = reply_attr(rep, type);
+
+	return nla ? *(const __u32 *)((const char *)nla + NLA_HDRLEN) : 0;
+}
+
+static int nl_open(struct nl_sock *g, int protocol)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	int one = 1;
+
+	g->seq = 0;
+	g->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
+	if (g->fd < 0 || bind(g->fd, (struct sockaddr *)&sa, sizeof(sa)))
+		return -1;
+	setsockopt(g->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	setsockopt(g->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	return 0;
+}
+
+/* The xrelay family's id, 0 if it is not registered. */
+static __u16 genl_family_id(struct nl_sock *g)
+{
+	const struct nlattr *id;
+	struct request r;
+	struct reply rep;
+
+	genl_req_init(&r, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
+	put_attr(&r, CTRL_ATTR_FAMILY_NAME, XRELAY_FAMILY_NAME, sizeof(XRELAY_FAMILY_NAME));
+	if (nl_talk(g, &r, &rep) || rep.error)
+		return 0;
+	id = reply_attr(&rep, CTRL_ATTR_FAMILY_ID);
+	return id ? *(const __u16 *)((const char *)id + NLA_HDRLEN) : 0;
+}
+
+/* ---- the namespace each test runs in ---- */
+
+static int rtnl_do(struct nl_sock *rt, struct request *r)
+{
+	struct reply rep;
+
+	return nl_talk(rt, r, &rep) || rep.error ? -1 : 0;
+}
+
+static int add_address(struct nl_sock *rt, int ifindex, const char *addr)
+{
+	struct ifaddrmsg ifa = { .ifa_index = ifindex, .ifa_flags = IFA_F_NODAD };
+	struct request r;
+
+	if (strchr(addr, ':')) {
+		ifa.ifa_family = AF_INET6;
+		ifa.ifa_prefixlen = 128;
+		req_init(&r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof(ifa));
+		put_in6(&r, IFA_LOCAL, addr);
+	} else {
+		ifa.ifa_family = AF_INET;
+		ifa.ifa_prefixlen = 32;
+		req_init(&r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof(ifa));
+		put_in4(&r, IFA_LOCAL, addr);
+	}
+	return rtnl_do(rt, &r);
+}
+
+/*
+ * Wires up the fresh namespace: lo up, and the relay addresses on a dummy
+ * device, since instances only take local addresses.
+ */
+static int netns_setup(void)
+{
+	struct ifinfomsg ifi = { .ifi_index = 1, .ifi_flags = IFF_UP, .ifi_change = IFF_UP };
+	struct nl_sock rt;
+	struct request r;
+	int ret = -1, dev;
+
+	if (nl_open(&rt, NETLINK_ROUTE))
+		return -1;
+	req_init(&r, RTM_NEWLINK, 0, &ifi, sizeof(ifi));	/* lo is always ifindex 1 */
+	if (rtnl_do(&rt, &r))
+		goto out;
+
+	ifi.ifi_index = 0;
+	req_init(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof(ifi));
+	put_attr(&r, IFLA_IFNAME, "relay0", sizeof("relay0"));
+	nest_start(&r, IFLA_LINKINFO);
+	put_attr(&r, IFLA_INFO_KIND, "dummy", sizeof("dummy"));
+	nest_end(&r);
+	if (rtnl_do(&rt, &r))
+		goto out;
+
+	dev = if_nametoindex("relay0");
+	if (dev && !add_address(&rt, dev, "203.0.113.1") && !add_address(&rt, dev, "203.0.113.2") &&
+	    !add_address(&rt, dev, "2001:db8:ff::1"))
+		ret = 0;
+out:
+	close(rt.fd);
+	return ret;
+}
+
+/* ---- the fixture ---- */
+
+/* Once for all tests: the test VM's kernel cannot autoload the driver. */
+static void __attribute__((constructor)) load_dummy_driver(void)
+{
+	if (system("modprobe -q dummy"))
+		fprintf(stderr, "# modprobe dummy failed\n");
+}
+
+FIXTURE(xrelay) {
+	struct nl_sock nl;
+	__u16 family;
+	__u32 session;			/* the baseline session's id */
+	struct netns_counts before;
+};
+
+static void cmd_init(struct request *r, FIXTURE_DATA(xrelay) *self, __u8 cmd)
+{
+	genl_req_init(r, self->family, cmd, 0);
+}
+
+static void netns_counts(struct __test_metadata *_metadata, FIXTURE_DATA(xrelay) *self,
+			 struct netns_counts *c)
+{
+	struct request r;
+	struct reply rep;
+
+	cmd_init(&r, self, XRELAY_CMD_NETNS_GET);
+	ASSERT_EQ(0, nl_talk(&self->nl, &r, &rep));
+	ASSERT_EQ(0, rep.error) TH_LOG("netns-get: %s", rep.message);
+	ASSERT_NE(NULL, reply_attr(&rep, XRELAY_A_NETNS_SESSION_LIMIT));
+	ASSERT_NE(NULL, reply_attr(&rep, XRELAY_A_NETNS_SESSIONS));
+	ASSERT_NE(NULL, reply_attr(&rep, XRELAY_A_NETNS_INSTANCES));
+	c->session_limit = reply_u32(&rep, XRELAY_A_NETNS_SESSION_LIMIT);
+	c->sessions = reply_u32(&rep, XRELAY_A_NETNS_SESSIONS);
+	c->instances = reply_u32(&rep, XRELAY_A_NETNS_INSTANCES);
+}
+
+/* Sends a request that must succeed; returns the reply. */
+static void expect_ok(struct __test_metadata *_metadata, FIXTURE_DATA(xrelay) *self,
+		      struct request *r, struct reply *rep)
+{
+	ASSERT_EQ(0, nl_talk(&self->nl, r, rep));
+	ASSERT_EQ(0, rep->error) TH_LOG("refused: %s (%s)", strerror(-rep->error), rep->message);
+}
+
+static void expect_counts_unchanged(struct __test_metadata *_metadata,
+				    FIXTURE_DATA(xrelay) *self)
+{
+	struct netns_counts after;
+
+	netns_counts(_metadata, self, &after);
+	EXPECT_EQ(self->before.instances, after.instances);
+	EXPECT_EQ(self->before.sessions, after.sessions);
+	EXPECT_EQ(self->before.session_limit, after.session_limit);
+}
+
+static void expect_refused(struct __test_metadata *_metadata, FIXTURE_DATA(xrelay) *self,
+			   struct request *r, int err, bool by_module)
+{
+	struct reply rep;
+
+	ASSERT_EQ(0, nl_talk(&self->nl, r, &rep));
+	EXPECT_EQ(-err, rep.error) TH_LOG("expected %s, got %s (%s)", strerror(err),
+					  rep.error ? strerror(-rep.error) : "success",
+					  rep.message);
+	EXPECT_NE(0, strlen(rep.message)) TH_LOG("no extack message");
+	if (by_module)
+		EXPECT_EQ(0, strncmp(rep.message, "xrelay: ", 8))
+			TH_LOG("message not from the module: '%s'", rep.message);
+	expect_counts_unchanged(_metadata, self);
+}
+
+/* Refused by the attribute policy (netlink core message). */
+#define expect_policy_error(r, err)	expect_refused(_metadata, self, r, err, false)
+/* Refused by the module's own checks ("xrelay: ..." message). */
+#define expect_module_error(r, err)	expect_refused(_metadata, self, r, err, true)
+
+static void create_instance(struct __test_metadata *_metadata, FIXTURE_DATA(xrelay) *self,
+			    __u32 id, __u32 network, const char *addr, __u16 min, __u16 max)
+{
+	struct request r;
+	struct reply rep;
+
+	cmd_init(&r, self, XRELAY_CMD_INSTANCE_NEW);
+	put_u32(&r, XRELAY_A_INSTANCE_ID, id);
+	put_u32(&r, XRELAY_A_INSTANCE_NETWORK, network);
+	if (strchr(addr, ':'))
+		put_in6(&r, XRELAY_A_INSTANCE_LOCAL_IPV6, addr);
+	else
+		put_in4(&r, XRELAY_A_INSTANCE_LOCAL_IPV4, addr);
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MIN, min);
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MAX, max);
+	expect_ok(_metadata, self, &r, &rep);
+	ASSERT_EQ(id, reply_u32(&rep, XRELAY_A_INSTANCE_ID));
+}
+
+FIXTURE_SETUP(xrelay)
+{
+	struct request r;
+	struct reply rep;
+
+	ASSERT_EQ(0, unshare(CLONE_NEWNET));
+	ASSERT_EQ(0, netns_setup());
+	ASSERT_EQ(0, nl_open(&self->nl, NETLINK_GENERIC));
+	self->family = genl_family_id(&self->nl);
+	ASSERT_NE(0, self->family) TH_LOG("xrelay family not found: module loaded?");
+
+	create_instance(_metadata, self, INST4, NETWORK, "203.0.113.1", PORT_MIN, PORT_MAX);
+	create_instance(_metadata, self, INST6, NETWORK, "2001:db8:ff::1", PORT_MIN, PORT_MAX);
+	create_instance(_metadata, self, SHARED, 0, "203.0.113.2", 21000, 21099);
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_NEW);
+	put_u32(&r, XRELAY_A_SESSION_INSTANCE, INST4);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, BASE_PORT_A);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, BASE_PORT_B);
+	expect_ok(_metadata, self, &r, &rep);
+	self->session = reply_u32(&rep, XRELAY_A_SESSION_ID);
+	ASSERT_NE(0, self->session);
+
+	netns_counts(_metadata, self, &self->before);
+	ASSERT_EQ(3, self->before.instances);
+	ASSERT_EQ(1, self->before.sessions);
+}
+
+FIXTURE_TEARDOWN(xrelay)
+{
+	close(self->nl.fd);
+}
+
+/* A complete session-new request on INST4 but for its sides. */
+static void session_new_init(struct request *r, FIXTURE_DATA(xrelay) *self, __u32 instance)
+{
+	cmd_init(r, self, XRELAY_CMD_SESSION_NEW);
+	put_u32(r, XRELAY_A_SESSION_INSTANCE, instance);
+}
+
+/* ---- instance-new ---- */
+
+TEST_F(xrelay, instance_new_allocates_id)
+{
+	struct request r;
+	struct reply rep;
+	struct netns_counts after;
+	__u32 id;
+
+	cmd_init(&r, self, XRELAY_CMD_INSTANCE_NEW);
+	put_u32(&r, XRELAY_A_INSTANCE_NETWORK, NETWORK);
+	put_in4(&r, XRELAY_A_INSTANCE_LOCAL_IPV4, "203.0.113.1");
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MIN, 22000);
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MAX, 22099);
+	expect_ok(_metadata, self, &r, &rep);
+	id = reply_u32(&rep, XRELAY_A_INSTANCE_ID);
+	EXPECT_NE(0, id);
+	EXPECT_NE(INST4, id);
+	EXPECT_NE(INST6, id);
+	EXPECT_NE(SHARED, id);
+	netns_counts(_metadata, self, &after);
+	EXPECT_EQ(self->before.instances + 1, after.instances);
+}
+
+TEST_F(xrelay, instance_new_missing_address)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_INSTANCE_NEW);
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MIN, 22000);
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MAX, 22099);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, instance_new_missing_port_min)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_INSTANCE_NEW);
+	put_in4(&r, XRELAY_A_INSTANCE_LOCAL_IPV4, "203.0.113.1");
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MAX, 22099);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, instance_new_missing_port_max)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_INSTANCE_NEW);
+	put_in4(&r, XRELAY_A_INSTANCE_LOCAL_IPV4, "203.0.113.1");
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MIN, 22000);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, instance_new_id_as_u8)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_INSTANCE_NEW);
+	put_u8(&r, XRELAY_A_INSTANCE_ID, 7);
+	put_in4(&r, XRELAY_A_INSTANCE_LOCAL_IPV4, "203.0.113.1");
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MIN, 22000);
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MAX, 22099);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, instance_new_port_as_u32)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_INSTANCE_NEW);
+	put_in4(&r, XRELAY_A_INSTANCE_LOCAL_IPV4, "203.0.113.1");
+	put_u32(&r, XRELAY_A_INSTANCE_PORT_MIN, 22000);
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MAX, 22099);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, instance_new_ipv4_of_16_bytes)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_INSTANCE_NEW);
+	put_in6(&r, XRELAY_A_INSTANCE_LOCAL_IPV4, "2001:db8:ff::1");
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MIN, 22000);
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MAX, 22099);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, instance_new_ipv6_of_17_bytes)
+{
+	static const char addr17[17] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_INSTANCE_NEW);
+	put_attr(&r, XRELAY_A_INSTANCE_LOCAL_IPV6, addr17, sizeof(addr17));
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MIN, 22000);
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MAX, 22099);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, instance_new_ipv6_of_4_bytes)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_INSTANCE_NEW);
+	put_in4(&r, XRELAY_A_INSTANCE_LOCAL_IPV6, "203.0.113.1");
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MIN, 22000);
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MAX, 22099);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, instance_new_port_zero)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_INSTANCE_NEW);
+	put_in4(&r, XRELAY_A_INSTANCE_LOCAL_IPV4, "203.0.113.1");
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MIN, 0);
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MAX, 22099);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, instance_new_id_zero)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_INSTANCE_NEW);
+	put_u32(&r, XRELAY_A_INSTANCE_ID, 0);
+	put_in4(&r, XRELAY_A_INSTANCE_LOCAL_IPV4, "203.0.113.1");
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MIN, 22000);
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MAX, 22099);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, instance_new_reply_only_attribute)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_INSTANCE_NEW);
+	put_in4(&r, XRELAY_A_INSTANCE_LOCAL_IPV4, "203.0.113.1");
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MIN, 22000);
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MAX, 22099);
+	put_u32(&r, XRELAY_A_INSTANCE_SESSIONS, 5);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, instance_new_unknown_attribute)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_INSTANCE_NEW);
+	put_in4(&r, XRELAY_A_INSTANCE_LOCAL_IPV4, "203.0.113.1");
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MIN, 22000);
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MAX, 22099);
+	put_u32(&r, 200, 1);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, instance_new_ports_reversed)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_INSTANCE_NEW);
+	put_in4(&r, XRELAY_A_INSTANCE_LOCAL_IPV4, "203.0.113.1");
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MIN, 22099);
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MAX, 22000);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, instance_new_both_families)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_INSTANCE_NEW);
+	put_in4(&r, XRELAY_A_INSTANCE_LOCAL_IPV4, "203.0.113.1");
+	put_in6(&r, XRELAY_A_INSTANCE_LOCAL_IPV6, "2001:db8:ff::1");
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MIN, 22000);
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MAX, 22099);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, instance_new_duplicate_id)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_INSTANCE_NEW);
+	put_u32(&r, XRELAY_A_INSTANCE_ID, INST4);
+	put_in4(&r, XRELAY_A_INSTANCE_LOCAL_IPV4, "203.0.113.1");
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MIN, 22000);
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MAX, 22099);
+	expect_module_error(&r, EEXIST);
+}
+
+TEST_F(xrelay, instance_new_overlapping_range)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_INSTANCE_NEW);
+	put_in4(&r, XRELAY_A_INSTANCE_LOCAL_IPV4, "203.0.113.1");
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MIN, PORT_MAX);
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MAX, PORT_MAX + 100);
+	expect_module_error(&r, EEXIST);
+}
+
+TEST_F(xrelay, instance_new_overlapping_range_ipv6)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_INSTANCE_NEW);
+	put_in6(&r, XRELAY_A_INSTANCE_LOCAL_IPV6, "2001:db8:ff::1");
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MIN, PORT_MIN - 10);
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MAX, PORT_MIN);
+	expect_module_error(&r, EEXIST);
+}
+
+TEST_F(xrelay, instance_new_address_not_local)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_INSTANCE_NEW);
+	put_in4(&r, XRELAY_A_INSTANCE_LOCAL_IPV4, "198.51.100.7");
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MIN, 22000);
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MAX, 22099);
+	expect_module_error(&r, EADDRNOTAVAIL);
+}
+
+/* The default net.ipv4.ip_local_port_range is 32768-60999. */
+TEST_F(xrelay, instance_new_ephemeral_ports)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_INSTANCE_NEW);
+	put_in4(&r, XRELAY_A_INSTANCE_LOCAL_IPV4, "203.0.113.1");
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MIN, 40000);
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MAX, 40099);
+	expect_module_error(&r, EADDRINUSE);
+}
+
+TEST_F(xrelay, instance_new_port_bound_by_a_socket)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(22050) };
+	struct request r;
+	int fd;
+
+	inet_pton(AF_INET, "203.0.113.1", &sin.sin_addr);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, bind(fd, (struct sockaddr *)&sin, sizeof(sin)));
+
+	cmd_init(&r, self, XRELAY_CMD_INSTANCE_NEW);
+	put_in4(&r, XRELAY_A_INSTANCE_LOCAL_IPV4, "203.0.113.1");
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MIN, 22000);
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MAX, 22099);
+	expect_module_error(&r, EADDRINUSE);
+	close(fd);
+}
+
+/* ---- instance-del ---- */
+
+TEST_F(xrelay, instance_del_missing_id)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_INSTANCE_DEL);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, instance_del_id_as_u8)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_INSTANCE_DEL);
+	put_u8(&r, XRELAY_A_INSTANCE_ID, INST4);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, instance_del_id_zero)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_INSTANCE_DEL);
+	put_u32(&r, XRELAY_A_INSTANCE_ID, 0);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, instance_del_unknown_attribute)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_INSTANCE_DEL);
+	put_u32(&r, XRELAY_A_INSTANCE_ID, INST4);
+	put_u32(&r, XRELAY_A_INSTANCE_NETWORK, NETWORK);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, instance_del_nonexistent)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_INSTANCE_DEL);
+	put_u32(&r, XRELAY_A_INSTANCE_ID, 99);
+	expect_module_error(&r, ENOENT);
+}
+
+/* ---- instance-get ---- */
+
+TEST_F(xrelay, instance_get_dump_lists_all)
+{
+	struct request r;
+	struct reply rep;
+
+	genl_req_init(&r, self->family, XRELAY_CMD_INSTANCE_GET, NLM_F_DUMP);
+	expect_ok(_metadata, self, &r, &rep);
+	EXPECT_EQ(3, rep.parts);
+}
+
+TEST_F(xrelay, instance_get_missing_id)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_INSTANCE_GET);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, instance_get_id_as_u8)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_INSTANCE_GET);
+	put_u8(&r, XRELAY_A_INSTANCE_ID, INST4);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, instance_get_id_zero)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_INSTANCE_GET);
+	put_u32(&r, XRELAY_A_INSTANCE_ID, 0);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, instance_get_unknown_attribute)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_INSTANCE_GET);
+	put_u32(&r, XRELAY_A_INSTANCE_ID, INST4);
+	put_u16(&r, XRELAY_A_INSTANCE_PORT_MIN, PORT_MIN);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, instance_get_dump_unknown_attribute)
+{
+	struct request r;
+
+	genl_req_init(&r, self->family, XRELAY_CMD_INSTANCE_GET, NLM_F_DUMP);
+	put_u32(&r, XRELAY_A_INSTANCE_NETWORK, NETWORK);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, instance_get_nonexistent)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_INSTANCE_GET);
+	put_u32(&r, XRELAY_A_INSTANCE_ID, 99);
+	expect_module_error(&r, ENOENT);
+}
+
+/* ---- session-new ---- */
+
+TEST_F(xrelay, session_new_every_option)
+{
+	struct request r;
+	struct reply rep;
+	struct netns_counts after;
+
+	session_new_init(&r, self, INST4);
+	put_u32(&r, XRELAY_A_SESSION_NETWORK, NETWORK);
+	put_u32(&r, XRELAY_A_SESSION_IDLE_TIMEOUT, 60);
+	put_u32(&r, XRELAY_A_SESSION_LIFETIME, XRELAY_MAX_TIMEOUT);
+	nest_start(&r, XRELAY_A_SESSION_SIDE_A);
+	put_u16(&r, XRELAY_A_SIDE_PORT, FREE_PORT_A);
+	put_in4(&r, XRELAY_A_SIDE_PEER_IPV4, "192.0.2.2");
+	put_u16(&r, XRELAY_A_SIDE_PEER_PORT, 5000);
+	nest_end(&r);
+	nest_start(&r, XRELAY_A_SESSION_SIDE_B);
+	put_u16(&r, XRELAY_A_SIDE_PORT, FREE_PORT_B);
+	put_in4(&r, XRELAY_A_SIDE_ALLOW_IPV4, "198.51.100.0");
+	put_u8(&r, XRELAY_A_SIDE_ALLOW_PREFIX_LEN, 24);
+	put_u32(&r, XRELAY_A_SIDE_RELEARN_TIMEOUT, 5);
+	nest_end(&r);
+	expect_ok(_metadata, self, &r, &rep);
+	EXPECT_NE(0, reply_u32(&rep, XRELAY_A_SESSION_ID));
+	netns_counts(_metadata, self, &after);
+	EXPECT_EQ(self->before.sessions + 1, after.sessions);
+}
+
+TEST_F(xrelay, session_new_missing_instance)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_NEW);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, FREE_PORT_A);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_new_missing_side_b)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, FREE_PORT_A);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_new_side_without_port)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, FREE_PORT_A);
+	nest_start(&r, XRELAY_A_SESSION_SIDE_B);
+	put_u32(&r, XRELAY_A_SIDE_RELEARN_TIMEOUT, 5);
+	nest_end(&r);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_new_shared_instance_without_network)
+{
+	struct request r;
+
+	session_new_init(&r, self, SHARED);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, 21000);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, 21001);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_new_peer_without_port)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	nest_start(&r, XRELAY_A_SESSION_SIDE_A);
+	put_u16(&r, XRELAY_A_SIDE_PORT, FREE_PORT_A);
+	put_in4(&r, XRELAY_A_SIDE_PEER_IPV4, "192.0.2.2");
+	nest_end(&r);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_new_peer_port_without_peer)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	nest_start(&r, XRELAY_A_SESSION_SIDE_A);
+	put_u16(&r, XRELAY_A_SIDE_PORT, FREE_PORT_A);
+	put_u16(&r, XRELAY_A_SIDE_PEER_PORT, 5000);
+	nest_end(&r);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_new_prefix_len_without_prefix)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	nest_start(&r, XRELAY_A_SESSION_SIDE_A);
+	put_u16(&r, XRELAY_A_SIDE_PORT, FREE_PORT_A);
+	put_u8(&r, XRELAY_A_SIDE_ALLOW_PREFIX_LEN, 24);
+	nest_end(&r);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_new_instance_as_u8)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_NEW);
+	put_u8(&r, XRELAY_A_SESSION_INSTANCE, INST4);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, FREE_PORT_A);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_new_idle_timeout_as_u64)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	put_u64(&r, XRELAY_A_SESSION_IDLE_TIMEOUT, 60);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, FREE_PORT_A);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_new_side_not_nested)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	put_u32(&r, XRELAY_A_SESSION_SIDE_A, FREE_PORT_A);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_new_side_port_as_u32)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	nest_start(&r, XRELAY_A_SESSION_SIDE_A);
+	put_u32(&r, XRELAY_A_SIDE_PORT, FREE_PORT_A);
+	nest_end(&r);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_new_peer_port_as_u64)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	nest_start(&r, XRELAY_A_SESSION_SIDE_A);
+	put_u16(&r, XRELAY_A_SIDE_PORT, FREE_PORT_A);
+	put_in4(&r, XRELAY_A_SIDE_PEER_IPV4, "192.0.2.2");
+	put_u64(&r, XRELAY_A_SIDE_PEER_PORT, 5000);
+	nest_end(&r);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_new_peer_ipv6_of_17_bytes)
+{
+	static const char addr17[17] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0x0a, [15] = 2 };
+	struct request r;
+
+	session_new_init(&r, self, INST6);
+	nest_start(&r, XRELAY_A_SESSION_SIDE_A);
+	put_u16(&r, XRELAY_A_SIDE_PORT, FREE_PORT_A);
+	put_attr(&r, XRELAY_A_SIDE_PEER_IPV6, addr17, sizeof(addr17));
+	put_u16(&r, XRELAY_A_SIDE_PEER_PORT, 5000);
+	nest_end(&r);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, session_new_allow_ipv6_of_17_bytes)
+{
+	static const char addr17[17] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0x0a };
+	struct request r;
+
+	session_new_init(&r, self, INST6);
+	nest_start(&r, XRELAY_A_SESSION_SIDE_A);
+	put_u16(&r, XRELAY_A_SIDE_PORT, FREE_PORT_A);
+	put_attr(&r, XRELAY_A_SIDE_ALLOW_IPV6, addr17, sizeof(addr17));
+	put_u8(&r, XRELAY_A_SIDE_ALLOW_PREFIX_LEN, 64);
+	nest_end(&r);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, session_new_port_zero)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, 0);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, session_new_peer_port_zero)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	nest_start(&r, XRELAY_A_SESSION_SIDE_A);
+	put_u16(&r, XRELAY_A_SIDE_PORT, FREE_PORT_A);
+	put_in4(&r, XRELAY_A_SIDE_PEER_IPV4, "192.0.2.2");
+	put_u16(&r, XRELAY_A_SIDE_PEER_PORT, 0);
+	nest_end(&r);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, session_new_idle_timeout_zero)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	put_u32(&r, XRELAY_A_SESSION_IDLE_TIMEOUT, 0);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, FREE_PORT_A);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, session_new_idle_timeout_above_max)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	put_u32(&r, XRELAY_A_SESSION_IDLE_TIMEOUT, XRELAY_MAX_TIMEOUT + 1);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, FREE_PORT_A);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, session_new_lifetime_zero)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	put_u32(&r, XRELAY_A_SESSION_LIFETIME, 0);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, FREE_PORT_A);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, session_new_lifetime_above_max)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	put_u32(&r, XRELAY_A_SESSION_LIFETIME, XRELAY_MAX_TIMEOUT + 1);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, FREE_PORT_A);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, session_new_relearn_timeout_zero)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	nest_start(&r, XRELAY_A_SESSION_SIDE_A);
+	put_u16(&r, XRELAY_A_SIDE_PORT, FREE_PORT_A);
+	put_u32(&r, XRELAY_A_SIDE_RELEARN_TIMEOUT, 0);
+	nest_end(&r);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, session_new_prefix_len_129)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST6);
+	nest_start(&r, XRELAY_A_SESSION_SIDE_A);
+	put_u16(&r, XRELAY_A_SIDE_PORT, FREE_PORT_A);
+	put_in6(&r, XRELAY_A_SIDE_ALLOW_IPV6, "2001:db8:a::");
+	put_u8(&r, XRELAY_A_SIDE_ALLOW_PREFIX_LEN, 129);
+	nest_end(&r);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, session_new_network_zero)
+{
+	struct request r;
+
+	session_new_init(&r, self, SHARED);
+	put_u32(&r, XRELAY_A_SESSION_NETWORK, 0);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, 21000);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, 21001);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, session_new_id_attribute)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	put_u32(&r, XRELAY_A_SESSION_ID, 77);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, FREE_PORT_A);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_new_unknown_attribute)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, FREE_PORT_A);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	put_u8(&r, XRELAY_A_SESSION_EXPIRE_REASON, 0);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_new_unknown_side_attribute)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	nest_start(&r, XRELAY_A_SESSION_SIDE_A);
+	put_u16(&r, XRELAY_A_SIDE_PORT, FREE_PORT_A);
+	put_u32(&r, XRELAY_A_SIDE_MAX + 1, 1);
+	nest_end(&r);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_new_port_below_range)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, PORT_MIN - 1);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_module_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, session_new_port_above_range)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, FREE_PORT_A);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, PORT_MAX + 1);
+	expect_module_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, session_new_same_port_twice)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, FREE_PORT_A);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_A);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_new_port_in_use)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, FREE_PORT_A);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, BASE_PORT_B);
+	expect_module_error(&r, EEXIST);
+}
+
+TEST_F(xrelay, session_new_ipv6_peer_on_ipv4_instance)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	nest_start(&r, XRELAY_A_SESSION_SIDE_A);
+	put_u16(&r, XRELAY_A_SIDE_PORT, FREE_PORT_A);
+	put_in6(&r, XRELAY_A_SIDE_PEER_IPV6, "2001:db8:a::2");
+	put_u16(&r, XRELAY_A_SIDE_PEER_PORT, 5000);
+	nest_end(&r);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_module_error(&r, EAFNOSUPPORT);
+}
+
+TEST_F(xrelay, session_new_ipv4_peer_on_ipv6_instance)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST6);
+	nest_start(&r, XRELAY_A_SESSION_SIDE_A);
+	put_u16(&r, XRELAY_A_SIDE_PORT, FREE_PORT_A);
+	put_in4(&r, XRELAY_A_SIDE_PEER_IPV4, "192.0.2.2");
+	put_u16(&r, XRELAY_A_SIDE_PEER_PORT, 5000);
+	nest_end(&r);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_module_error(&r, EAFNOSUPPORT);
+}
+
+TEST_F(xrelay, session_new_both_peer_families)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	nest_start(&r, XRELAY_A_SESSION_SIDE_A);
+	put_u16(&r, XRELAY_A_SIDE_PORT, FREE_PORT_A);
+	put_in4(&r, XRELAY_A_SIDE_PEER_IPV4, "192.0.2.2");
+	put_in6(&r, XRELAY_A_SIDE_PEER_IPV6, "2001:db8:a::2");
+	put_u16(&r, XRELAY_A_SIDE_PEER_PORT, 5000);
+	nest_end(&r);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_new_ipv6_prefix_on_ipv4_instance)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	nest_start(&r, XRELAY_A_SESSION_SIDE_A);
+	put_u16(&r, XRELAY_A_SIDE_PORT, FREE_PORT_A);
+	put_in6(&r, XRELAY_A_SIDE_ALLOW_IPV6, "2001:db8:a::");
+	put_u8(&r, XRELAY_A_SIDE_ALLOW_PREFIX_LEN, 64);
+	nest_end(&r);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_module_error(&r, EAFNOSUPPORT);
+}
+
+TEST_F(xrelay, session_new_ipv4_prefix_len_33)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	nest_start(&r, XRELAY_A_SESSION_SIDE_A);
+	put_u16(&r, XRELAY_A_SIDE_PORT, FREE_PORT_A);
+	put_in4(&r, XRELAY_A_SIDE_ALLOW_IPV4, "192.0.2.0");
+	put_u8(&r, XRELAY_A_SIDE_ALLOW_PREFIX_LEN, 33);
+	nest_end(&r);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_module_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, session_new_network_mismatch)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	put_u32(&r, XRELAY_A_SESSION_NETWORK, NETWORK + 1);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, FREE_PORT_A);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_new_nonexistent_instance)
+{
+	struct request r;
+
+	session_new_init(&r, self, 99);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, FREE_PORT_A);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_module_error(&r, ENOENT);
+}
+
+TEST_F(xrelay, session_new_bogus_pinned_peers)
+{
+	static const char * const bogus4[] = {
+		"127.0.0.1", "224.0.0.1", "255.255.255.255", "0.0.0.0", "203.0.113.1",
+	};
+	static const char * const bogus6[] = {
+		"::1", "ff02::1", "::", "2001:db8:ff::1",
+	};
+	struct request r;
+	size_t i;
+
+	for (i = 0; i < sizeof(bogus4) / sizeof(bogus4[0]); i++) {
+		session_new_init(&r, self, INST4);
+		nest_start(&r, XRELAY_A_SESSION_SIDE_A);
+		put_u16(&r, XRELAY_A_SIDE_PORT, FREE_PORT_A);
+		put_in4(&r, XRELAY_A_SIDE_PEER_IPV4, bogus4[i]);
+		put_u16(&r, XRELAY_A_SIDE_PEER_PORT, 5000);
+		nest_end(&r);
+		put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+		expect_module_error(&r, EINVAL);
+		if (!_metadata->passed) {
+			TH_LOG("with pinned peer %s", bogus4[i]);
+			return;
+		}
+	}
+	for (i = 0; i < sizeof(bogus6) / sizeof(bogus6[0]); i++) {
+		session_new_init(&r, self, INST6);
+		nest_start(&r, XRELAY_A_SESSION_SIDE_B);
+		put_u16(&r, XRELAY_A_SIDE_PORT, FREE_PORT_B);
+		put_in6(&r, XRELAY_A_SIDE_PEER_IPV6, bogus6[i]);
+		put_u16(&r, XRELAY_A_SIDE_PEER_PORT, 5000);
+		nest_end(&r);
+		put_side(&r, XRELAY_A_SESSION_SIDE_A, FREE_PORT_A);
+		expect_module_error(&r, EINVAL);
+		if (!_metadata->passed) {
+			TH_LOG("with pinned peer %s", bogus6[i]);
+			return;
+		}
+	}
+}
+
+/* ---- session-del ---- */
+
+TEST_F(xrelay, session_del_by_port)
+{
+	struct request r;
+	struct reply rep;
+	struct netns_counts after;
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_DEL);
+	put_u32(&r, XRELAY_A_SESSION_INSTANCE, INST4);
+	put_u16(&r, XRELAY_A_SESSION_PORT, BASE_PORT_B);
+	expect_ok(_metadata, self, &r, &rep);
+	netns_counts(_metadata, self, &after);
+	EXPECT_EQ(self->before.sessions - 1, after.sessions);
+}
+
+TEST_F(xrelay, session_del_missing_selector)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_DEL);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_del_instance_without_port)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_DEL);
+	put_u32(&r, XRELAY_A_SESSION_INSTANCE, INST4);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_del_port_without_instance)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_DEL);
+	put_u16(&r, XRELAY_A_SESSION_PORT, BASE_PORT_A);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_del_id_as_u8)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_DEL);
+	put_u8(&r, XRELAY_A_SESSION_ID, self->session);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_del_port_as_u64)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_DEL);
+	put_u32(&r, XRELAY_A_SESSION_INSTANCE, INST4);
+	put_u64(&r, XRELAY_A_SESSION_PORT, BASE_PORT_A);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_del_id_zero)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_DEL);
+	put_u32(&r, XRELAY_A_SESSION_ID, 0);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, session_del_port_zero)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_DEL);
+	put_u32(&r, XRELAY_A_SESSION_INSTANCE, INST4);
+	put_u16(&r, XRELAY_A_SESSION_PORT, 0);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, session_del_unknown_attribute)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_DEL);
+	put_u32(&r, XRELAY_A_SESSION_ID, self->session);
+	put_u32(&r, XRELAY_A_SESSION_NETWORK, NETWORK);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_del_nonexistent_id)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_DEL);
+	put_u32(&r, XRELAY_A_SESSION_ID, self->session + 1000);
+	expect_module_error(&r, ENOENT);
+}
+
+TEST_F(xrelay, session_del_unused_port)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_DEL);
+	put_u32(&r, XRELAY_A_SESSION_INSTANCE, INST4);
+	put_u16(&r, XRELAY_A_SESSION_PORT, FREE_PORT_A);
+	expect_module_error(&r, ENOENT);
+}
+
+/* ---- session-get ---- */
+
+TEST_F(xrelay, session_get_by_port)
+{
+	struct request r;
+	struct reply rep;
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_GET);
+	put_u32(&r, XRELAY_A_SESSION_INSTANCE, INST4);
+	put_u16(&r, XRELAY_A_SESSION_PORT, BASE_PORT_B);
+	expect_ok(_metadata, self, &r, &rep);
+	EXPECT_EQ(self->session, reply_u32(&rep, XRELAY_A_SESSION_ID));
+	EXPECT_EQ(NETWORK, reply_u32(&rep, XRELAY_A_SESSION_NETWORK));
+}
+
+TEST_F(xrelay, session_get_missing_selector)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_GET);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_get_id_as_u8)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_GET);
+	put_u8(&r, XRELAY_A_SESSION_ID, self->session);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_get_id_zero)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_GET);
+	put_u32(&r, XRELAY_A_SESSION_ID, 0);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, session_get_unknown_attribute)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_GET);
+	put_u32(&r, XRELAY_A_SESSION_ID, self->session);
+	put_u32(&r, XRELAY_A_SESSION_IDLE_TIMEOUT, 60);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_get_dump_unknown_attribute)
+{
+	struct request r;
+
+	genl_req_init(&r, self->family, XRELAY_CMD_SESSION_GET, NLM_F_DUMP);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, BASE_PORT_A);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_get_dump_instance_as_u8)
+{
+	struct request r;
+
+	genl_req_init(&r, self->family, XRELAY_CMD_SESSION_GET, NLM_F_DUMP);
+	put_u8(&r, XRELAY_A_SESSION_INSTANCE, INST4);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_get_nonexistent)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_GET);
+	put_u32(&r, XRELAY_A_SESSION_ID, self->session + 1000);
+	expect_module_error(&r, ENOENT);
+}
+
+/* ---- session-flush ---- */
+
+TEST_F(xrelay, session_flush_instance_as_u8)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_FLUSH);
+	put_u8(&r, XRELAY_A_SESSION_INSTANCE, INST4);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_flush_network_as_u64)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_FLUSH);
+	put_u64(&r, XRELAY_A_SESSION_NETWORK, NETWORK);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_flush_instance_zero)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_FLUSH);
+	put_u32(&r, XRELAY_A_SESSION_INSTANCE, 0);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, session_flush_unknown_attribute)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_FLUSH);
+	put_u32(&r, XRELAY_A_SESSION_ID, self->session);
+	expect_policy_error(&r, EINVAL);
+}
+
+/* ---- netns-get / netns-set ---- */
+
+TEST_F(xrelay, netns_get_unknown_attribute)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_NETNS_GET);
+	put_u32(&r, XRELAY_A_NETNS_SESSION_LIMIT, 5);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, netns_set_missing_limit)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_NETNS_SET);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, netns_set_limit_as_u8)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_NETNS_SET);
+	put_u8(&r, XRELAY_A_NETNS_SESSION_LIMIT, 5);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, netns_set_limit_as_u64)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_NETNS_SET);
+	put_u64(&r, XRELAY_A_NETNS_SESSION_LIMIT, 5);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, netns_set_reply_only_attribute)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_NETNS_SET);
+	put_u32(&r, XRELAY_A_NETNS_SESSION_LIMIT, 5);
+	put_u32(&r, XRELAY_A_NETNS_SESSIONS, 5);
+	expect_policy_error(&r, EINVAL);
+}
+
+/* ---- commands that are events, not requests ---- */
+
+TEST_F(xrelay, event_commands_refused)
+{
+	static const __u8 events[] = {
+		XRELAY_CMD_SIDE_LEARNED_NTF, XRELAY_CMD_SESSION_EXPIRED_NTF,
+		XRELAY_CMD_LIMIT_REACHED_NTF, XRELAY_CMD_MAX + 1,
+	};
+	struct request r;
+	struct reply rep;
+	size_t i;
+
+	for (i = 0; i < sizeof(events); i++) {
+		cmd_init(&r, self, events[i]);
+		ASSERT_EQ(0, nl_talk(&self->nl, &r, &rep));
+		EXPECT_EQ(-EOPNOTSUPP, rep.error) TH_LOG("command %u", events[i]);
+	}
+	expect_counts_unchanged(_metadata, self);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * udp_peer: the UDP endpoint the selftests put on either side of the relay.
+ *
+ *   udp_peer send --to ADDR:PORT [--bind ADDR:PORT] [--count N] [--size BYTES]
+ *                 [--interval-ms MS] [--duration-ms MS] [--keep-going]
+ *   udp_peer recv --bind ADDR:PORT [--count N] [--timeout-ms MS]
+ *
+ * recv prints "bound ADDR:PORT" once the socket is bound (scripts wait for it
+ * before sending), then "from ADDR:PORT len N" per datagram and a final
+ * "received N datagrams B bytes". It stops after --count datagrams and fails
+ * if fewer arrived before the timeout; --count 0 listens for the whole
+ * timeout and fails if anything arrived at all.
+ *
+ * send sends --count datagrams of --size bytes (--count 0: until
+ * --duration-ms has passed) and prints "sent N datagrams B bytes". A send
+ * error is fatal unless --keep-going, which counts it and carries on: used to
+ * keep traffic flowing while the scenery is torn down around the sender.
+ *
+ * ADDR:PORT is 192.0.2.1:5000 or [2001:db8::1]:5000.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_PAYLOAD	65507
+
+struct options {
+	struct sockaddr_storage bind_addr;
+	struct sockaddr_storage to_addr;
+	bool has_bind;
+	bool has_to;
+	unsigned long count;
+	bool count_set;
+	unsigned long size;
+	unsigned long interval_ms;
+	unsigned long duration_ms;
+	unsigned long timeout_ms;
+	bool keep_going;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: udp_peer send --to ADDR:PORT [--bind ADDR:PORT] [--count N] [--size BYTES]\n"
+		"                     [--interval-ms MS] [--duration-ms MS] [--keep-going]\n"
+		"       udp_peer recv --bind ADDR:PORT [--count N] [--timeout-ms MS]\n"
+		"ADDR:PORT is 192.0.2.1:5000 or [2001:db8::1]:5000\n");
+}
+
+static int parse_endpoint(const char *text, struct sockaddr_storage *ss)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *port_text;
+	unsigned long port;
+	char *end;
+
+	memset(ss, 0, sizeof(*ss));
+	if (text[0] == '[') {
+		const char *close = strchr(text, ']');
+
+		if (!close || close[1] != ':' || close - text - 1 >= (long)sizeof(host))
+			return -1;
+		memcpy(host, text + 1, close - text - 1);
+		host[close - text - 1] = '\0';
+		port_text = close + 2;
+	} else {
+		const char *colon = strrchr(text, ':');
+
+		if (!colon || colon - text >= (long)sizeof(host))
+			return -1;
+		memcpy(host, text, colon - text);
+		host[colon - text] = '\0';
+		port_text = colon + 1;
+	}
+
+	errno = 0;
+	port = strtoul(port_text, &end, 10);
+	if (errno || *port_text == '\0' || *end != '\0' || port > 65535)
+		return -1;
+
+	if (text[0] == '[') {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
+			return -1;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+			return -1;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+	}
+	return 0;
+}
+
+static const char *format_endpoint(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		snprintf(buf, len, "[%s]:%u", host, ntohs(sin6->sin6_port));
+	} else {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		snprintf(buf, len, "%s:%u", host, ntohs(sin->sin_port));
+	}
+	return buf;
+}
+
+static socklen_t endpoint_len(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+					   sizeof(struct sockaddr_in);
+}
+
+static int parse_number(const char *text, unsigned long *value)
+{
+	char *end;
+
+	errno = 0;
+	*value = strtoul(text, &end, 10);
+	return (errno || *text == '\0' || *end != '\0' || *text == '-') ? -1 : 0;
+}
+
+static unsigned long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+static int open_socket(int family, const struct options *opt)
+{
+	int fd = socket(family, SOCK_DGRAM, 0);
+
+	if (fd < 0) {
+		perror("socket");
+		return -1;
+	}
+	if (opt->has_bind &&
+	    bind(fd, (const struct sockaddr *)&opt->bind_addr, endpoint_len(&opt->bind_addr))) {
+		perror("bind");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int do_send(const struct options *opt)
+{
+	unsigned long long deadline = opt->duration_ms ? now_ms() + opt->duration_ms : 0;
+	unsigned long sent = 0, failed = 0;
+	static char payload[MAX_PAYLOAD];
+	int fd, ret = 0;
+
+	if (!opt->has_to || (opt->count == 0 && !opt->duration_ms)) {
+		usage(stderr);
+		return 2;
+	}
+	if (opt->has_bind && opt->bind_addr.ss_family != opt->to_addr.ss_family) {
+		fprintf(stderr, "udp_peer: --bind and --to are of different address families\n");
+		return 2;
+	}
+	fd = open_socket(opt->to_addr.ss_family, opt);
+	if (fd < 0)
+		return 1;
+	memset(payload, 'x', opt->size);
+
+	while (opt->count == 0 || sent + failed < opt->count) {
+		if (deadline && now_ms() >= deadline)
+			break;
+		if (sendto(fd, payload, opt->size, 0, (const struct sockaddr *)&opt->to_addr,
+			   endpoint_len(&opt->to_addr)) == (ssize_t)opt->size) {
+			sent++;
+		} else if (opt->keep_going) {
+			failed++;
+		} else {
+			perror("sendto");
+			ret = 1;
+			break;
+		}
+		if (opt->interval_ms)
+			usleep(opt->interval_ms * 1000);
+	}
+
+	printf("sent %lu datagrams %llu bytes\n", sent, (unsigned long long)sent * opt->size);
+	if (failed)
+		printf("failed %lu datagrams\n", failed);
+	close(fd);
+	return ret;
+}
+
+static int do_recv(const struct options *opt)
+{
+	unsigned long long deadline = now_ms() + opt->timeout_ms;
+	unsigned long received = 0;
+	unsigned long long bytes = 0;
+	static char payload[MAX_PAYLOAD + 1];
+	char text[INET6_ADDRSTRLEN + 8];
+	int fd, bufsize = 4 << 20;
+
+	if (!opt->has_bind) {
+		usage(stderr);
+		return 2;
+	}
+	fd = open_socket(opt->bind_addr.ss_family, opt);
+	if (fd < 0)
+		return 1;
+	/* Counter tests need every datagram: don't let a burst overflow us. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsize, sizeof(bufsize)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof(bufsize));
+
+	printf("bound %s\n", format_endpoint(&opt->bind_addr, text, sizeof(text)));
+
+	while (opt->count == 0 || received < opt->count) {
+		long long left = (long long)(deadline - now_ms());
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct sockaddr_storage from;
+		socklen_t fromlen = sizeof(from);
+		ssize_t len;
+
+		if (left <= 0 || poll(&pfd, 1, left) == 0)
+			break;
+		len = recvfrom(fd, payload, sizeof(payload), 0, (struct sockaddr *)&from, &fromlen);
+		if (len < 0) {
+			if (errno == EINTR)
+				continue;
+			perror("recvfrom");
+			break;
+		}
+		received++;
+		bytes += len;
+		printf("from %s len %zd\n", format_endpoint(&from, text, sizeof(text)), len);
+	}
+
+	printf("received %lu datagrams %llu bytes\n", received, bytes);
+	close(fd);
+	if (opt->count == 0)
+		return received == 0 ? 0 : 1;
+	return received == opt->count ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "bind", required_argument, NULL, 'b' },
+		{ "to", required_argument, NULL, 't' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "size", required_argument, NULL, 's' },
+		{ "interval-ms", required_argument, NULL, 'i' },
+		{ "duration-ms", required_argument, NULL, 'd' },
+		{ "timeout-ms", required_argument, NULL, 'T' },
+		{ "keep-going", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	struct options opt = { .count = 1, .size = 64, .timeout_ms = 2000 };
+	const char *mode;
+	int c;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	mode = argv[1];
+	if (!strcmp(mode, "help") || !strcmp(mode, "--help") || !strcmp(mode, "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		int bad = 0;
+
+		switch (c) {
+		case 'b':
+			bad = parse_endpoint(optarg, &opt.bind_addr);
+			opt.has_bind = true;
+			break;
+		case 't':
+			bad = parse_endpoint(optarg, &opt.to_addr);
+			opt.has_to = true;
+			break;
+		case 'c':
+			bad = parse_number(optarg, &opt.count);
+			opt.count_set = true;
+			break;
+		case 's':
+			bad = parse_number(optarg, &opt.size) || opt.size > MAX_PAYLOAD;
+			break;
+		case 'i':
+			bad = parse_number(optarg, &opt.interval_ms);
+			break;
+		case 'd':
+			bad = parse_number(optarg, &opt.duration_ms);
+			break;
+		case 'T':
+			bad = parse_number(optarg, &opt.timeout_ms);
+			break;
+		case 'k':
+			opt.keep_going = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+		if (bad) {
+			fprintf(stderr, "udp_peer: bad option value '%s'\n", optarg);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+
+	if (!strcmp(mode, "send")) {
+		/* --duration-ms alone means "until then", not "one datagram". */
+		if (!opt.count_set && opt.duration_ms)
+			opt.count = 0;
+		return do_send(&opt);
+	}
+	if (!strcmp(mode, "recv"))
+		return do_recv(&opt);
+	usage(stderr);
+	return 2;
+}
