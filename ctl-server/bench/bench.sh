@@ -110,5 +110,6 @@ printf '%-52s %12s %10s %6s\n' "file change -> waiting relay answered (median of
 printf '%-52s %12s %10s %6s\n' "allocation -> waiting relay answered (median of 5)" "$alloc_ms ms" "< 100 ms" "$(verdict "$alloc_ms" 100)"
 printf '%-52s %12s %10s %6s\n' "file change -> all 1000 relays answered (p50)" "$fleet_p50 ms" "-" "$fleet_ok/1000"
 printf '%-52s %12s %10s %6s\n' "file change -> all 1000 relays answered (max)" "$fleet_max ms" "-" ""
-echo "# latencies are measured by one libcurl client from the change; the file-change"
-echo "# path includes the 20 ms settle delay that coalesces a checkout's writes."
+echo "# latencies are measured by one libcurl client from the change (the trigger's"
+echo "# fork and exec included); the file-change path includes the 8 ms of quiet that"
+echo "# coalesces a checkout's writes."

@@ -53,6 +53,7 @@ void api_relay_state(struct ctld *c, struct evhttp_request *req, const struct pe
 
 	if (!rs)
 		return;
+	state_current(&c->state, rs);
 	q = http_query(req, "timeout", buf, sizeof(buf));
 	if (q && !parse_u64(q, POLL_TIMEOUT_MAX, &timeout)) {
 		http_reply_error(c, req, 400, "timeout must be 0-%d seconds", POLL_TIMEOUT_MAX);

@@ -54,6 +54,7 @@ void api_status(struct ctld *c, struct evhttp_request *req)
 	json_t *relays = json_array();
 	size_t i;
 
+	state_settle(&c->state);
 	for (i = 0; i < c->state.n_relays; i++)
 		json_array_append_new(relays, relay_status(c->state.relays[i]));
 	http_reply_json(c, req, 200, json_pack("{s:o, s:o, s:{s:I}, s:I}",
@@ -137,6 +138,7 @@ void api_metrics(struct ctld *c, struct evhttp_request *req)
 
 	if (!b)
 		die_oom();
+	state_settle(&c->state);
 	metric(b, "config_valid", "gauge",
 	       "1 if the configuration on disk is the one served; 0 if the last reload failed and the previous one still serves.");
 	evbuffer_add_printf(b, "xrelay_ctld_config_valid %d\n", c->config_valid);

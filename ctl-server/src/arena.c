@@ -66,3 +66,16 @@ void arena_free(struct arena *a)
 	}
 	a->head = NULL;
 }
+
+void arena_reset(struct arena *a)
+{
+	struct arena_chunk *c;
+
+	if (!a->head)
+		return;
+	while ((c = a->head->next)) {
+		a->head->next = c->next;
+		free(c);
+	}
+	a->head->used = 0;
+}

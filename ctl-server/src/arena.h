@@ -20,5 +20,7 @@ void *arena_zalloc(struct arena *a, size_t size);
 char *arena_strndup(struct arena *a, const char *s, size_t len);
 char *arena_strdup(struct arena *a, const char *s);
 void arena_free(struct arena *a);
+/* Free everything but keep one chunk, for an arena that is refilled at once. */
+void arena_reset(struct arena *a);
 
 #endif

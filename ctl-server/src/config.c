@@ -530,18 +530,62 @@ static const char *const top_keys[] = {
 	"networks", "relays", "sessions", "policies", "clients", "settings", NULL
 };
 
+/* What a file's documents added, to drop those of one cut short by a syntax error. */
+struct loader {
+	struct config *cfg;
+	size_t n_networks, n_relays, n_sessions, n_policies, n_clients;
+};
+
+static void loader_commit(struct loader *l)
+{
+	l->n_networks = l->cfg->n_networks;
+	l->n_relays = l->cfg->n_relays;
+	l->n_sessions = l->cfg->n_sessions;
+	l->n_policies = l->cfg->n_policies;
+	l->n_clients = l->cfg->n_clients;
+}
+
+static void loader_rollback(struct loader *l)
+{
+	l->cfg->n_networks = l->n_networks;
+	l->cfg->n_relays = l->n_relays;
+	l->cfg->n_sessions = l->n_sessions;
+	l->cfg->n_policies = l->n_policies;
+	l->cfg->n_clients = l->n_clients;
+}
+
+static const void *section_stream(const char *key, void *arg)
+{
+	const struct section *s;
+
+	for (s = sections; s->key; s++)
+		if (!strcmp(s->key, key))
+			return s;
+	return NULL;
+}
+
+static void section_item(struct ydoc *d, const void *token, struct ynode *item, void *arg)
+{
+	const struct section *s = token;
+	struct loader *l = arg;
+
+	s->parse(l->cfg, d, item);
+}
+
 static void parse_document(struct ydoc *d, struct ynode *root, void *arg)
 {
-	struct config *cfg = arg;
+	struct loader *l = arg;
+	struct config *cfg = l->cfg;
 	const struct section *s;
 	struct ynode *v;
 	size_t i;
 
 	if (root->type == YAML_SCALAR_NODE && !root->len)
-		return;	/* an empty document, e.g. a file of comments */
+		goto done;	/* an empty document, e.g. a file of comments */
 	if (!ymap_check(d, root, "a configuration file", top_keys) &&
 	    root->type != YAML_MAPPING_NODE)
-		return;
+		goto done;
+	/* Lists streamed through section_item are empty here. */
 	for (s = sections; s->key; s++) {
 		v = ymap_get(d, root, s->key);
 		if (!v || !yseq_check(d, v, s->key))
@@ -551,7 +595,15 @@ static void parse_document(struct ydoc *d, struct ynode *root, void *arg)
 	}
 	if ((v = ymap_get(d, root, "settings")))
 		parse_settings(cfg, d, v);
+done:
+	loader_commit(l);
 }
+
+static const struct ydoc_ops config_ops = {
+	.stream = section_stream,
+	.item = section_item,
+	.document = parse_document,
+};
 
 struct config *config_new(void)
 {
@@ -576,9 +628,13 @@ struct config *config_new(void)
 void config_parse_buffer(struct config *cfg, const char *file, const char *data,
 			 size_t len, struct diags *diags)
 {
+	struct loader l = { .cfg = cfg };
+
 	cfg->n_files++;
-	ydoc_parse(arena_strdup(&cfg->arena, file), data, len, &cfg->arena, diags,
-		   parse_document, cfg);
+	loader_commit(&l);
+	if (!ydoc_parse(arena_strdup(&cfg->arena, file), data, len, &cfg->arena, diags,
+			&config_ops, &l))
+		loader_rollback(&l);
 }
 
 static void file_error(struct diags *diags, const char *path, const char *what)

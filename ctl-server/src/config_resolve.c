@@ -184,15 +184,18 @@ static void check_side_family(struct diags *diags, const struct session *s,
 	const struct prefix *addr = &s->relay->addrs[s->addr_index];
 	char a[NETADDR_STRLEN];
 
-	addr_format(addr, a);
-	if (side->pinned && side->peer.addr.family != addr->family)
+	if (side->pinned && side->peer.addr.family != addr->family) {
+		addr_format(addr, a);
 		diag_add(diags, side->peer_mark,
 			 "side %s's peer is %s but the session's relay address %s is not",
 			 which, side->peer.addr.family == AF_INET ? "IPv4" : "IPv6", a);
-	if (side->has_allow && side->allow.family != addr->family)
+	}
+	if (side->has_allow && side->allow.family != addr->family) {
+		addr_format(addr, a);
 		diag_add(diags, side->allow_mark,
 			 "side %s's 'allow' is %s but the session's relay address %s is not",
 			 which, side->allow.family == AF_INET ? "IPv4" : "IPv6", a);
+	}
 }
 
 static void claim_port(struct config *cfg, struct diags *diags, struct session *s,

@@ -71,6 +71,9 @@ void ctld_reload(struct ctld *c, const char *why)
 	c->config_loaded_at = c->last_reload_at;
 	c->stats.reloads_ok++;
 	state_apply_config(&c->state, cfg);
+	/* After the answers to waiting relays have gone out. */
+	if (c->state.n_stale)
+		evtimer_add(c->settle, &(struct timeval){ 0 });
 	log_info("reload (%s): %zu relays, %zu sessions, %zu allocations", why,
 		 cfg->n_relays, cfg->n_sessions, c->state.n_allocs);
 }
@@ -100,6 +103,13 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 	struct ctld *c = arg;
 
 	c->stats.allocs_expired += alloc_expire(&c->state, c->store, now_seconds());
+}
+
+static void on_settle(evutil_socket_t fd, short what, void *arg)
+{
+	struct ctld *c = arg;
+
+	state_settle(&c->state);
 }
 
 static void on_stop(evutil_socket_t fd, short what, void *arg)
@@ -193,6 +203,7 @@ static int start(struct ctld *c)
 	}
 	for (i = 0; i < c->state.n_relays; i++)
 		state_refresh_relay(&c->state, c->state.relays[i]);
+	c->state.defer_idle = true;
 
 	c->ssl = tls_server_ctx(c->opts->cert, c->opts->key, c->opts->ca, err, sizeof(err));
 	if (!c->ssl) {
@@ -209,7 +220,8 @@ static int start(struct ctld *c)
 		return -1;
 	}
 	c->sweep = event_new(c->base, -1, EV_PERSIST, on_sweep, c);
-	if (!c->sweep)
+	c->settle = evtimer_new(c->base, on_settle, c);
+	if (!c->sweep || !c->settle)
 		die_oom();
 	event_add(c->sweep, &second);
 	log_info("serving %zu relays, %zu sessions, %zu allocations on %s", cfg->n_relays,
@@ -229,6 +241,8 @@ static void stop(struct ctld *c)
 	event_base_loop(c->base, EVLOOP_NONBLOCK);
 	if (c->sweep)
 		event_free(c->sweep);
+	if (c->settle)
+		event_free(c->settle);
 	reload_stop(c->reloader);
 	http_stop(c);
 	c->state.hooks = (struct state_hooks){ 0 };

@@ -37,6 +37,7 @@ struct ctld {
 	SSL_CTX *ssl;
 	struct reloader *reloader;
 	struct event *sweep;
+	struct event *settle;		/* renders the relays a reload left stale */
 	struct ctld_stats stats;
 	size_t n_waiters;
 

@@ -32,6 +32,15 @@ void diag_add(struct diags *d, struct mark m, const char *fmt, ...)
 	d->n++;
 }
 
+void diags_truncate(struct diags *d, size_t n)
+{
+	while (d->n > n) {
+		d->n--;
+		free(d->v[d->n].msg);
+		free((char *)d->v[d->n].mark.file);
+	}
+}
+
 static int diag_cmp(const void *pa, const void *pb)
 {
 	const struct diag *a = pa, *b = pb;

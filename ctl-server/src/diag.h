@@ -28,6 +28,8 @@ struct diags {
 
 void diag_add(struct diags *d, struct mark m, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Forget every diagnostic after the first n. */
+void diags_truncate(struct diags *d, size_t n);
 /* Sorted by file, line, column; one per line. */
 void diags_sort(struct diags *d);
 void diag_format(const struct diag *dg, char *buf, size_t size);

@@ -4,17 +4,25 @@
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "reload.h"
 
-/* Long enough to gather one checkout's writes, short against the 100 ms goal. */
-#define SETTLE_MS 20
+/*
+ * A burst of changes (a checkout writing many files) is read once it has
+ * been quiet this long: short against the 100 ms goal, long for the gaps
+ * between one program's writes. Never later than SETTLE_MAX_MS after the
+ * burst began, so that a steady stream of changes is still followed.
+ */
+#define SETTLE_QUIET_MS 8
+#define SETTLE_MAX_MS 250
 
 struct reloader {
 	struct ctld *c;
@@ -22,6 +30,7 @@ struct reloader {
 	int dir_wd, parent_wd;
 	char *parent, *base;
 	struct event *inotify_ev, *sighup_ev, *settle;
+	int64_t burst_start_ms, last_change_ms;
 };
 
 static const uint32_t dir_mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
@@ -48,20 +57,40 @@ static void watch_dir(struct reloader *r)
 			 strerror(errno));
 }
 
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static void settle_wait(struct reloader *r, long ms)
+{
+	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = ms % 1000 * 1000 };
+
+	evtimer_add(r->settle, &tv);
+}
+
 static void settle_done(evutil_socket_t fd, short what, void *arg)
 {
 	struct reloader *r = arg;
+	int64_t now = monotonic_ms(), quiet = now - r->last_change_ms;
 
+	if (quiet < SETTLE_QUIET_MS && now - r->burst_start_ms < SETTLE_MAX_MS) {
+		settle_wait(r, SETTLE_QUIET_MS - quiet);
+		return;
+	}
 	ctld_reload(r->c, "files changed");
 }
 
 static void schedule(struct reloader *r)
 {
-	struct timeval tv = { .tv_usec = SETTLE_MS * 1000 };
-
-	/* The first event of a burst starts the clock; later ones ride along. */
-	if (!evtimer_pending(r->settle, NULL))
-		evtimer_add(r->settle, &tv);
+	r->last_change_ms = monotonic_ms();
+	if (!evtimer_pending(r->settle, NULL)) {
+		r->burst_start_ms = r->last_change_ms;
+		settle_wait(r, SETTLE_QUIET_MS);
+	}
 }
 
 static void on_inotify(evutil_socket_t fd, short what, void *arg)

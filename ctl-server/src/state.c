@@ -187,30 +187,90 @@ static json_t *side_json(const struct side *s)
 	return o;
 }
 
+static char *dump(json_t *j)
+{
+	char *out = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+
+	if (!out)
+		die_oom();
+	json_decref(j);
+	return out;
+}
+
+static json_t *network_json(const struct network *n)
+{
+	json_t *o = json_pack("{s:i, s:s, s:o}", "id", (json_int_t)n->id, "name", n->name,
+			      "subnet", prefix_json(&n->subnet));
+
+	if (n->policy)
+		json_object_set_new(o, "policy", json_string(n->policy->name));
+	return o;
+}
+
+static void free_texts(struct state *st)
+{
+	size_t i;
+
+	for (i = 0; st->cfg && i < st->cfg->n_networks; i++)
+		free(st->network_text[i]);
+	for (i = 0; st->cfg && i < st->cfg->n_policies; i++)
+		free(st->policy_text[i]);
+	free(st->network_text);
+	free(st->policy_text);
+	free(st->network_used);
+	free(st->policy_used);
+	free(st->network_order);
+	free(st->policy_order);
+}
+
+static void make_texts(struct state *st)
+{
+	const struct config *cfg = st->cfg;
+	size_t i, nn = cfg->n_networks ? cfg->n_networks : 1;
+	size_t np = cfg->n_policies ? cfg->n_policies : 1;
+
+	st->network_text = xcalloc(nn, sizeof(*st->network_text));
+	st->policy_text = xcalloc(np, sizeof(*st->policy_text));
+	st->network_used = xcalloc(nn, sizeof(*st->network_used));
+	st->policy_used = xcalloc(np, sizeof(*st->policy_used));
+	st->network_order = xcalloc(nn, sizeof(*st->network_order));
+	st->policy_order = xcalloc(np, sizeof(*st->policy_order));
+	for (i = 0; i < cfg->n_networks; i++)
+		st->network_text[i] = dump(network_json(&cfg->networks[i]));
+	for (i = 0; i < cfg->n_policies; i++)
+		st->policy_text[i] = dump(policy_json(&cfg->policies[i]));
+}
+
+/* The networks and policies one document uses, in order of first use. */
 struct render {
-	json_t *networks;	/* name -> network json, for those in use */
-	json_t *policies;	/* name -> policy json */
+	struct state *st;
+	size_t n_networks, n_policies;
 };
 
 static void use_policy(struct render *rd, const struct policy *p)
 {
-	if (p && !json_object_get(rd->policies, p->name))
-		json_object_set_new(rd->policies, p->name, policy_json(p));
+	struct state *st = rd->st;
+	size_t i;
+
+	if (!p)
+		return;
+	i = p - st->cfg->policies;
+	if (st->policy_used[i] == st->render_stamp)
+		return;
+	st->policy_used[i] = st->render_stamp;
+	st->policy_order[rd->n_policies++] = i;
 }
 
 static void use_network(struct render *rd, const struct network *n)
 {
-	json_t *o;
+	struct state *st = rd->st;
+	size_t i = n - st->cfg->networks;
 
-	if (json_object_get(rd->networks, n->name))
+	if (st->network_used[i] == st->render_stamp)
 		return;
-	o = json_pack("{s:i, s:s, s:o}", "id", (json_int_t)n->id, "name", n->name,
-		      "subnet", prefix_json(&n->subnet));
-	if (n->policy) {
-		json_object_set_new(o, "policy", json_string(n->policy->name));
-		use_policy(rd, n->policy);
-	}
-	json_object_set_new(rd->networks, n->name, o);
+	st->network_used[i] = st->render_stamp;
+	st->network_order[rd->n_networks++] = i;
+	use_policy(rd, n->policy);
 }
 
 static json_t *static_session_json(struct render *rd, const struct session *s)
@@ -266,25 +326,50 @@ static json_t *alloc_session_json(struct render *rd, const struct config *cfg,
 	return o;
 }
 
-static json_t *object_values(json_t *obj)
-{
-	json_t *arr = json_array(), *v;
-	const char *k;
+/* A string that grows. */
+struct text {
+	char *p;
+	size_t len, cap;
+};
 
-	json_object_foreach(obj, k, v)
-		json_array_append(arr, v);
-	return arr;
+static void text_add(struct text *t, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (t->len + n + 1 > t->cap) {
+		t->cap = (t->len + n + 1) * 2;
+		t->p = xrealloc(t->p, t->cap);
+	}
+	memcpy(t->p + t->len, s, n + 1);
+	t->len += n;
 }
 
-static char *render_content(const struct config *cfg, const struct relay_state *rs)
+static void text_add_list(struct text *t, char *const texts[], const size_t *order, size_t n)
 {
-	const struct relay *r = rs->relay;
-	struct render rd = { json_object(), json_object() };
-	json_t *doc, *instances = json_array(), *sessions = json_array();
-	const struct alloc *a;
-	size_t i, j;
-	char *out;
+	size_t i;
 
+	text_add(t, "[");
+	for (i = 0; i < n; i++) {
+		if (i)
+			text_add(t, ",");
+		text_add(t, texts[order[i]]);
+	}
+	text_add(t, "]");
+}
+
+/* Only the relay's own part goes through jansson; shared parts are spliced in. */
+static char *render_content(struct state *st, const struct relay_state *rs)
+{
+	const struct config *cfg = st->cfg;
+	const struct relay *r = rs->relay;
+	struct render rd = { .st = st };
+	json_t *instances = json_array(), *sessions = json_array();
+	struct text t = { 0 };
+	const struct alloc *a;
+	char *part;
+	size_t i, j;
+
+	st->render_stamp++;
 	for (i = 0; i < r->n_addrs; i++) {
 		char addr[NETADDR_STRLEN];
 
@@ -304,26 +389,37 @@ static char *render_content(const struct config *cfg, const struct relay_state *
 		json_array_append_new(sessions, static_session_json(&rd, rs->statics[i]));
 	TAILQ_FOREACH(a, &rs->allocs, link)
 		json_array_append_new(sessions, alloc_session_json(&rd, cfg, r, a));
-	doc = json_pack("{s:s, s:o, s:o, s:o, s:o}", "relay", r->name,
-			"instances", instances,
-			"networks", object_values(rd.networks),
-			"policies", object_values(rd.policies),
-			"sessions", sessions);
-	out = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (!out)
-		die_oom();
-	json_decref(doc);
-	json_decref(rd.networks);
-	json_decref(rd.policies);
-	return out;
+	text_add(&t, "{\"relay\":");
+	part = dump(json_string(r->name));
+	text_add(&t, part);
+	free(part);
+	text_add(&t, ",\"instances\":");
+	part = dump(instances);
+	text_add(&t, part);
+	free(part);
+	text_add(&t, ",\"networks\":");
+	text_add_list(&t, st->network_text, st->network_order, rd.n_networks);
+	text_add(&t, ",\"policies\":");
+	text_add_list(&t, st->policy_text, st->policy_order, rd.n_policies);
+	text_add(&t, ",\"sessions\":");
+	part = dump(sessions);
+	text_add(&t, part);
+	free(part);
+	text_add(&t, "}");
+	return t.p;
 }
 
 static void render(struct state *st, struct relay_state *rs)
 {
-	char *content = render_content(st->cfg, rs);
+	char *content;
 	char head[48];
 	size_t hlen, clen;
 
+	if (rs->stale) {
+		rs->stale = false;
+		st->n_stale--;
+	}
+	content = render_content(st, rs);
 	if (rs->content && !strcmp(rs->content, content)) {
 		free(content);
 		return;
@@ -347,6 +443,20 @@ static void render(struct state *st, struct relay_state *rs)
 void state_refresh_relay(struct state *st, struct relay_state *rs)
 {
 	render(st, rs);
+}
+
+void state_current(struct state *st, struct relay_state *rs)
+{
+	if (rs->stale)
+		render(st, rs);
+}
+
+void state_settle(struct state *st)
+{
+	size_t i;
+
+	for (i = 0; st->n_stale && i < st->n_relays; i++)
+		state_current(st, st->relays[i]);
 }
 
 static void reclaim(struct state *st, struct alloc *a, const char *why)
@@ -479,10 +589,16 @@ void state_apply_config(struct state *st, struct config *cfg)
 			port_set(rs, a->port_b, true);
 		}
 	}
+	free_texts(st);
 	config_free(st->cfg);
 	st->cfg = cfg;
+	make_texts(st);
 	for (i = 0; i < st->n_relays; i++)
-		render(st, st->relays[i]);
+		st->relays[i]->stale = true;
+	st->n_stale = st->n_relays;
+	for (i = 0; i < st->n_relays; i++)
+		if (!st->defer_idle || st->relays[i]->n_waiters)
+			render(st, st->relays[i]);
 }
 
 void state_free(struct state *st)
@@ -494,6 +610,7 @@ void state_free(struct state *st)
 	free(st->relays);
 	hm_free(&st->by_name);
 	hm_free(&st->allocs);
+	free_texts(st);
 	config_free(st->cfg);
 	memset(st, 0, sizeof(*st));
 }

@@ -46,6 +46,7 @@ struct relay_state {
 	const struct session **statics;
 	size_t n_statics;
 	uint64_t generation;
+	bool stale;		/* generation and body predate cfg: see state_current */
 	char *content;		/* document without its generation, to compare */
 	char *body;		/* document served */
 	size_t body_len;
@@ -77,8 +78,24 @@ struct state {
 	struct hashmap allocs;		/* id -> alloc */
 	size_t n_allocs;
 	uint64_t next_generation;
+	/*
+	 * On a new configuration, render at once only the relays someone is
+	 * waiting on, so that their answers are not held up by the rest; the
+	 * others stay stale until state_settle or state_current.
+	 */
+	bool defer_idle;
+	size_t n_stale;
 	struct state_hooks hooks;
 	void *hook_arg;
+	/*
+	 * The JSON text of each network and policy of cfg, made once per
+	 * configuration: a thousand relays' documents share the same few.
+	 */
+	char **network_text, **policy_text;
+	/* Render scratch: which were used by the document being rendered. */
+	size_t *network_used, *policy_used;
+	size_t *network_order, *policy_order;
+	size_t render_stamp;
 };
 
 void state_init(struct state *st, uint64_t first_generation);
@@ -93,6 +110,10 @@ void state_free(struct state *st);
 struct relay_state *state_relay(const struct state *st, const char *name);
 /* Re-render one relay after its allocations changed. */
 void state_refresh_relay(struct state *st, struct relay_state *rs);
+/* Render rs if stale: call before using its generation or body. */
+void state_current(struct state *st, struct relay_state *rs);
+/* Render every stale relay. */
+void state_settle(struct state *st);
 
 static inline bool port_used(const struct relay_state *rs, uint16_t port)
 {

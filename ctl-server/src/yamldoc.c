@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <ctype.h>
-#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,20 +37,64 @@ struct frame {
 };
 
 struct builder {
-	struct arena arena;		/* the tree, freed after each document */
+	struct ydoc *d;
+	const struct ydoc_ops *ops;
+	void *arg;
+	struct arena arena;		/* the document's tree */
+	struct arena item_arena;	/* the streamed item being built */
 	struct frame stack[MAX_DEPTH];
 	int depth;
 	struct ynode *root;
+	const void *stream;		/* set while a list's items are streamed */
+	int stream_depth;		/* depth of that list's items */
+	struct ynode *bad;		/* what made the document unusable */
+	char why[80];
 };
 
-static struct ynode *new_node(struct builder *b, yaml_node_type_t type, yaml_mark_t mark)
+/* Inside a streamed list, nodes live only as long as their item. */
+static struct arena *arena_for(struct builder *b, int depth)
 {
-	struct ynode *n = arena_zalloc(&b->arena, sizeof(*n));
+	return b->stream && depth >= b->stream_depth ? &b->item_arena : &b->arena;
+}
+
+/* A scalar's value is allocated with its node, in one go. */
+static struct ynode *new_node(struct builder *b, yaml_node_type_t type, yaml_mark_t mark,
+			      size_t value_size)
+{
+	struct ynode *n = arena_alloc(arena_for(b, b->depth), sizeof(*n) + value_size);
+
+	*n = (struct ynode){ 0 };
 
 	n->type = type;
 	n->line = (int)mark.line;
 	n->col = (int)mark.column;
 	return n;
+}
+
+static void hand_over(struct builder *b, struct ynode *item)
+{
+	b->ops->item(b->d, b->stream, item, b->arg);
+	arena_reset(&b->item_arena);
+}
+
+/* Whether the list about to start is the first value of a key at the top. */
+static const void *stream_for(struct builder *b)
+{
+	struct frame *top = &b->stack[0];
+	struct ynode *key;
+	size_t i;
+
+	if (b->depth != 1 || top->node->type != YAML_MAPPING_NODE || !(top->n & 1) ||
+	    !b->ops->stream)
+		return NULL;
+	key = top->items[top->n - 1];
+	if (key->type != YAML_SCALAR_NODE)
+		return NULL;
+	for (i = 0; i + 1 < top->n; i += 2)
+		if (top->items[i]->type == YAML_SCALAR_NODE &&
+		    !strcmp(top->items[i]->value, key->value))
+			return NULL;
+	return b->ops->stream(key->value, b->arg);
 }
 
 static void attach(struct builder *b, struct ynode *n)
@@ -62,6 +105,12 @@ static void attach(struct builder *b, struct ynode *n)
 		b->root = n;
 		return;
 	}
+	if (b->stream && b->depth == b->stream_depth) {
+		/* A container item is handed over at its end, a scalar now. */
+		if (n->type == YAML_SCALAR_NODE)
+			hand_over(b, n);
+		return;
+	}
 	f = &b->stack[b->depth - 1];
 	if (f->n == f->cap) {
 		f->cap = f->cap ? f->cap * 2 : 8;
@@ -70,28 +119,38 @@ static void attach(struct builder *b, struct ynode *n)
 	f->items[f->n++] = n;
 }
 
+static void push(struct builder *b, struct ynode *n)
+{
+	b->stack[b->depth++].node = n;
+}
+
 static void close_frame(struct builder *b)
 {
 	struct frame *f = &b->stack[--b->depth];
 
+	if (b->stream && b->depth + 1 == b->stream_depth)
+		b->stream = NULL;	/* the streamed list ends, empty in the tree */
 	f->node->len = f->n;
-	f->node->items = arena_alloc(&b->arena, (f->n ? f->n : 1) * sizeof(*f->items));
+	f->node->items = arena_alloc(arena_for(b, b->depth), (f->n ? f->n : 1) * sizeof(*f->items));
 	memcpy(f->node->items, f->items, f->n * sizeof(*f->items));
 	f->n = 0;
+	if (b->stream && b->depth == b->stream_depth)
+		hand_over(b, f->node);
 }
 
-/* Feed one event; false (with a diagnostic) when the document cannot be used. */
-static bool build(struct builder *b, struct ydoc *d, const yaml_event_t *ev)
+/* Feed one event; false (with b->bad and b->why) when the document cannot be used. */
+static bool build(struct builder *b, const yaml_event_t *ev)
 {
+	const void *stream;
 	struct ynode *n;
 	char *v;
 
 	switch (ev->type) {
 	case YAML_SCALAR_EVENT:
-		n = new_node(b, YAML_SCALAR_NODE, ev->start_mark);
+		n = new_node(b, YAML_SCALAR_NODE, ev->start_mark, ev->data.scalar.length + 1);
 		n->style = ev->data.scalar.style;
 		n->len = ev->data.scalar.length;
-		v = arena_alloc(&b->arena, n->len + 1);
+		v = (char *)(n + 1);
 		memcpy(v, ev->data.scalar.value, n->len);
 		v[n->len] = '\0';
 		n->value = v;
@@ -100,13 +159,19 @@ static bool build(struct builder *b, struct ydoc *d, const yaml_event_t *ev)
 	case YAML_SEQUENCE_START_EVENT:
 	case YAML_MAPPING_START_EVENT:
 		n = new_node(b, ev->type == YAML_SEQUENCE_START_EVENT ? YAML_SEQUENCE_NODE :
-			     YAML_MAPPING_NODE, ev->start_mark);
+			     YAML_MAPPING_NODE, ev->start_mark, 0);
 		if (b->depth == MAX_DEPTH) {
-			yerr(d, n, "nested deeper than %d levels", MAX_DEPTH);
+			b->bad = n;
+			snprintf(b->why, sizeof(b->why), "nested deeper than %d levels", MAX_DEPTH);
 			return false;
 		}
+		stream = ev->type == YAML_SEQUENCE_START_EVENT ? stream_for(b) : NULL;
 		attach(b, n);
-		b->stack[b->depth++].node = n;
+		push(b, n);
+		if (stream) {
+			b->stream = stream;
+			b->stream_depth = b->depth;
+		}
 		return true;
 	case YAML_SEQUENCE_END_EVENT:
 	case YAML_MAPPING_END_EVENT:
@@ -114,8 +179,8 @@ static bool build(struct builder *b, struct ydoc *d, const yaml_event_t *ev)
 		return true;
 	case YAML_ALIAS_EVENT:
 		/* Aliases can make a small file exponentially large to walk. */
-		n = new_node(b, YAML_SCALAR_NODE, ev->start_mark);
-		yerr(d, n, "aliases are not supported");
+		b->bad = new_node(b, YAML_SCALAR_NODE, ev->start_mark, 0);
+		snprintf(b->why, sizeof(b->why), "aliases are not supported");
 		return false;
 	default:
 		return true;
@@ -138,31 +203,40 @@ static void syntax_error(struct ydoc *d, yaml_parser_t *parser)
 }
 
 bool ydoc_parse(const char *file, const char *data, size_t len, struct arena *arena,
-		struct diags *diags, ydoc_fn fn, void *arg)
+		struct diags *diags, const struct ydoc_ops *ops, void *arg)
 {
 	struct ydoc d = { .file = file, .diags = diags, .arena = arena };
 	struct builder *b = xcalloc(1, sizeof(*b));
+	size_t doc_diags = diags->n;	/* where the current document's begin */
 	yaml_parser_t parser;
 	yaml_event_t ev;
 	bool ok = true, done = false;
 	int i;
 
+	b->d = &d;
+	b->ops = ops;
+	b->arg = arg;
 	if (!yaml_parser_initialize(&parser))
 		die_oom();
 	yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
 	while (!done) {
 		if (!yaml_parser_parse(&parser, &ev)) {
+			diags_truncate(diags, doc_diags);
 			syntax_error(&d, &parser);
 			ok = false;
 			break;
 		}
 		done = ev.type == YAML_STREAM_END_EVENT;
-		if (ev.type == YAML_DOCUMENT_END_EVENT) {
+		if (ev.type == YAML_DOCUMENT_START_EVENT) {
+			doc_diags = diags->n;
+		} else if (ev.type == YAML_DOCUMENT_END_EVENT) {
 			if (b->root)
-				fn(&d, b->root, arg);
+				ops->document(&d, b->root, arg);
 			b->root = NULL;
 			arena_free(&b->arena);
-		} else if (!build(b, &d, &ev)) {
+		} else if (!build(b, &ev)) {
+			diags_truncate(diags, doc_diags);
+			yerr(&d, b->bad, "%s", b->why);
 			ok = false;
 			done = true;
 		}
@@ -172,8 +246,15 @@ bool ydoc_parse(const char *file, const char *data, size_t len, struct arena *ar
 	for (i = 0; i < MAX_DEPTH; i++)
 		free(b->stack[i].items);
 	arena_free(&b->arena);
+	arena_free(&b->item_arena);
 	free(b);
 	return ok;
+}
+
+/* Keys are short and mostly differ in their first byte: skip the call then. */
+static inline bool key_is(const char *key, const char *name)
+{
+	return key[0] == name[0] && !strcmp(key, name);
 }
 
 static const char *node_kind(const struct ynode *n)
@@ -209,7 +290,7 @@ bool ymap_check(struct ydoc *d, struct ynode *n, const char *what, const char *c
 			ok = false;
 			continue;
 		}
-		for (i = 0; keys[i] && strcmp(keys[i], name); i++)
+		for (i = 0; keys[i] && !key_is(keys[i], name); i++)
 			;
 		if (!keys[i]) {
 			yerr(d, k, "unknown key '%s' in %s", name, what);
@@ -219,7 +300,7 @@ bool ymap_check(struct ydoc *d, struct ynode *n, const char *what, const char *c
 		for (q = 0; q < p; q += 2) {
 			struct ynode *kq = n->items[q];
 
-			if (kq->type == YAML_SCALAR_NODE && !strcmp(kq->value, name)) {
+			if (kq->type == YAML_SCALAR_NODE && key_is(kq->value, name)) {
 				yerr(d, k, "duplicate key '%s' in %s", name, what);
 				ok = false;
 				break;
@@ -238,7 +319,7 @@ struct ynode *ymap_get(struct ydoc *d, struct ynode *map, const char *key)
 	for (p = 0; p < map->len; p += 2) {
 		struct ynode *k = map->items[p];
 
-		if (k->type == YAML_SCALAR_NODE && !strcmp(k->value, key))
+		if (k->type == YAML_SCALAR_NODE && key_is(k->value, key))
 			return map->items[p + 1];
 	}
 	return NULL;
@@ -325,17 +406,20 @@ bool yget_name(struct ydoc *d, struct ynode *n, const char *what, const char **o
 	return true;
 }
 
+/* Decimal digits and where they end; false without a digit or beyond 64 bits. */
 static bool parse_u64(const char *v, uint64_t *out, const char **rest)
 {
-	char *end;
+	uint64_t x = 0;
 
-	if (!isdigit((unsigned char)v[0]))
+	if (*v < '0' || *v > '9')
 		return false;
-	errno = 0;
-	*out = strtoull(v, &end, 10);
-	if (errno)
-		return false;
-	*rest = end;
+	for (; *v >= '0' && *v <= '9'; v++) {
+		if (x > (UINT64_MAX - (*v - '0')) / 10)
+			return false;
+		x = x * 10 + (*v - '0');
+	}
+	*out = x;
+	*rest = v;
 	return true;
 }
 

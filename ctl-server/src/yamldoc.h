@@ -35,11 +35,31 @@ struct ydoc {
 	struct arena *arena;		/* where accepted values are copied */
 };
 
-typedef void (*ydoc_fn)(struct ydoc *d, struct ynode *root, void *arg);
+/*
+ * What to do with each document of a file. The items of a list under a
+ * top-level key can be taken one at a time, as soon as each is complete:
+ * a file of 100 000 sessions then never exists as a tree in memory.
+ */
+struct ydoc_ops {
+	/*
+	 * A token for the items of the list under key (its first occurrence
+	 * in a mapping at the top), or NULL to keep them in the tree.
+	 */
+	const void *(*stream)(const char *key, void *arg);
+	/* One complete item of a list stream chose; freed on return. */
+	void (*item)(struct ydoc *d, const void *token, struct ynode *item, void *arg);
+	/* A complete document; the lists streamed appear in it empty. */
+	void (*document)(struct ydoc *d, struct ynode *root, void *arg);
+};
 
-/* Parse every document in data and hand each root to fn; false on a syntax error. */
+/*
+ * Parse every document in data; false on a syntax error (or an alias, or
+ * nesting too deep), which drops the diagnostics of the document it cuts
+ * short: its items were handed over already, the caller undoes what it
+ * made of them.
+ */
 bool ydoc_parse(const char *file, const char *data, size_t len, struct arena *arena,
-		struct diags *diags, ydoc_fn fn, void *arg);
+		struct diags *diags, const struct ydoc_ops *ops, void *arg);
 
 struct mark ymark(const struct ydoc *d, const struct ynode *n);
 void yerr(struct ydoc *d, const struct ynode *n, const char *fmt, ...)

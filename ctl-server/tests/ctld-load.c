@@ -6,16 +6,20 @@
  *                   (--relays a,b,... | --relay-prefix P --relay-count N)
  *                   --count N [--timeout S] [--observer C:K]
  *                   [--idle S --pid PID] [--trigger CMD | --trigger-post PATH:BODY --trigger-id C:K]
- *                   [--loop S]
+ *                   [--loop-until FILE]
  *   ctld-load alloc --url URL --ca CA --cert C --key K --count N --parallel P --body JSON
  *
  * poll holds COUNT long polls (spread over the relays), waits until ctld
  * reports them all held, optionally measures ctld's CPU while idle, fires
- * the trigger and times every answer from it. With --loop it keeps
- * re-polling for S seconds (a reload storm runs meanwhile) and then checks
+ * the trigger and times every answer from it. With --loop-until it keeps
+ * re-polling (a reload storm runs meanwhile) until FILE exists, then until
+ * every poller has had an answer to a poll sent after that, and checks
  * every poller ended on its relay's current generation. It prints one JSON
  * summary line. alloc makes COUNT allocations, PARALLEL at a time, and
  * prints "relay port_a port_b" per success.
+ *
+ * Every wait is bounded by a deadline far beyond what an idle machine
+ * needs, so that a loaded CI machine is slow rather than failing.
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -43,6 +47,7 @@ struct poller {
 	uint64_t hdr_gen;
 	long code;
 	int busy;
+	double sent_ms;
 	double done_ms;
 	char url[512];
 };
@@ -53,6 +58,11 @@ static int n_relays;
 static struct ident *idents;	/* one per relay */
 static int timeout_s = 60;
 static int active;	/* transfers added and not finished */
+
+/* TLS handshakes started at once: a thousand together time out on a busy machine. */
+#define HANDSHAKE_WAVE 32
+#define PHASE_MS 300e3		/* bound of the first polls, and of a storm */
+#define HOLD_WAIT_MS 180e3
 
 static double now_ms(void)
 {
@@ -177,18 +187,19 @@ static void setup(CURL *h, const struct ident *id)
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
 	set_ident(h, id);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 20L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 120L);
 }
 
 static void start_poll(CURLM *m, struct poller *p, int with_gen, int hold)
 {
+	p->sent_ms = now_ms();
 	if (with_gen)
 		snprintf(p->url, sizeof(p->url), "%s/v1/relays/%s/state?generation=%llu&timeout=%d",
 			 url, relays[p->relay], (unsigned long long)p->gen, hold);
 	else
 		snprintf(p->url, sizeof(p->url), "%s/v1/relays/%s/state", url, relays[p->relay]);
 	curl_easy_setopt(p->h, CURLOPT_URL, p->url);
-	curl_easy_setopt(p->h, CURLOPT_TIMEOUT, (long)hold + 20);
+	curl_easy_setopt(p->h, CURLOPT_TIMEOUT, (long)hold + 120);
 	p->hdr_gen = 0;
 	p->busy = 1;
 	active++;
@@ -275,7 +286,8 @@ static int cmp_double(const void *a, const void *b)
 }
 
 static int errors;
-static double loop_deadline;
+static const char *loop_until;
+static double loop_over_ms;	/* when loop_until appeared; 0 before */
 static int loop_hold = 2;
 
 static void first_done(CURLM *m, struct poller *p, CURLcode rc)
@@ -295,7 +307,10 @@ static void loop_done(CURLM *m, struct poller *p, CURLcode rc)
 		errors++;
 	else if (p->code == 200)
 		p->gen = p->hdr_gen;
-	if (now_ms() < loop_deadline)
+	if (!loop_over_ms && !access(loop_until, F_OK))
+		loop_over_ms = now_ms();
+	/* Done once answered for a poll sent after the storm was over. */
+	if (!loop_over_ms || p->sent_ms < loop_over_ms)
 		start_poll(m, p, 1, loop_hold);
 }
 
@@ -304,7 +319,7 @@ static int cmd_poll(int argc, char **argv)
 	const char *cert = NULL, *key = NULL, *trigger = NULL, *prefix = NULL;
 	char *mint_arg = NULL, *obs_arg = NULL, *post_arg = NULL, *post_id = NULL, *relay_list = NULL;
 	int count = 1, idle = 0, pid = 0, relay_count = 0, i, codes[3] = { 0 };
-	double loop = 0, t0, cpu = -1, *lat;
+	double t0, cpu = -1, *lat;
 	struct ident obs = { 0 }, trig = { 0 };
 	struct poller *p;
 	CURLM *m;
@@ -331,7 +346,7 @@ static int cmd_poll(int argc, char **argv)
 		else if (!strcmp(k, "--trigger")) trigger = v;
 		else if (!strcmp(k, "--trigger-post")) post_arg = strdup(v);
 		else if (!strcmp(k, "--trigger-id")) post_id = strdup(v);
-		else if (!strcmp(k, "--loop")) loop = atof(v);
+		else if (!strcmp(k, "--loop-until")) loop_until = v;
 		else die("unknown option");
 	}
 	if (!url || !ca || count < 1 || (!relay_list && !prefix))
@@ -385,24 +400,36 @@ static int cmd_poll(int argc, char **argv)
 		curl_easy_setopt(p[i].h, CURLOPT_WRITEFUNCTION, discard);
 		curl_easy_setopt(p[i].h, CURLOPT_HEADERFUNCTION, on_header);
 		curl_easy_setopt(p[i].h, CURLOPT_HEADERDATA, &p[i]);
-		start_poll(m, &p[i], 0, timeout_s);
 	}
-	run(m, now_ms() + 120e3, first_done);
-	if (errors)
+	/*
+	 * Each poller's first request opens its own connection, which its
+	 * long poll then reuses; the handshakes go in waves.
+	 */
+	t0 = now_ms();
+	for (i = 0; i < count; i++) {
+		curl_easy_setopt(p[i].h, CURLOPT_FRESH_CONNECT, 1L);
+		start_poll(m, &p[i], 0, timeout_s);
+		if ((i + 1) % HANDSHAKE_WAVE == 0 || i + 1 == count)
+			run(m, t0 + PHASE_MS, first_done);
+	}
+	if (errors || active)
 		die("the first polls failed");
+	for (i = 0; i < count; i++)
+		curl_easy_setopt(p[i].h, CURLOPT_FRESH_CONNECT, 0L);
 
-	if (loop > 0) {
-		loop_deadline = now_ms() + loop * 1e3;
+	if (loop_until) {
 		for (i = 0; i < count; i++)
 			start_poll(m, &p[i], 1, loop_hold);
-		run(m, loop_deadline + (loop_hold + 5) * 1e3, loop_done);
+		run(m, now_ms() + PHASE_MS, loop_done);
+		if (active)
+			die("the storm did not end");
 		/* The storm is over: everyone must hold its relay's current generation. */
 		for (i = 0; i < count; i++) {
 			uint64_t seen = p[i].gen;
 
 			p[i].gen = 0;
 			start_poll(m, &p[i], 0, timeout_s);
-			run(m, now_ms() + 30e3, first_done);
+			run(m, now_ms() + 60e3, first_done);
 			if (p[i].gen != seen)
 				codes[2]++;
 		}
@@ -414,12 +441,14 @@ static int cmd_poll(int argc, char **argv)
 		start_poll(m, &p[i], 1, timeout_s);
 	/* Wait until ctld holds them all (curl has sent them all by then). */
 	t0 = now_ms();
-	while (now_ms() - t0 < 60e3) {
+	for (;;) {
 		curl_multi_perform(m, &i);
 		curl_multi_poll(m, NULL, 0, 50, NULL);
 		if (!obs_arg ? now_ms() - t0 > 1000 :
 		    observer_gauge(&obs, "xrelay_ctld_polls_waiting") >= count)
 			break;
+		if (now_ms() - t0 > HOLD_WAIT_MS)
+			die("ctld did not hold every poll");
 	}
 	if (idle) {
 		double c0 = cpu_seconds(pid), w0 = now_ms();
@@ -448,7 +477,7 @@ static int cmd_poll(int argc, char **argv)
 		active++;
 		curl_multi_add_handle(m, th);
 	}
-	run(m, now_ms() + (timeout_s + 20) * 1e3, NULL);
+	run(m, now_ms() + (timeout_s + 120) * 1e3, NULL);
 	lat = calloc(count, sizeof(*lat));
 	for (i = 0; i < count; i++) {
 		codes[p[i].code == 200 ? 0 : p[i].code == 304 ? 1 : 2]++;

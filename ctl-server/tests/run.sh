@@ -45,7 +45,7 @@ invalid_corpus() {
 fuzz() {
 	corpus=$(mktemp -d)
 	cp "$here"/invalid/*.yaml "$here"/../examples/*.yaml "$corpus"/
-	if "$BUILD/fuzz_config" -max_total_time="$FUZZ_SECONDS" -timeout=5 -rss_limit_mb=1024 \
+	if "$BUILD/fuzz_config" -max_total_time="$FUZZ_SECONDS" -timeout=60 -rss_limit_mb=1024 \
 		-max_len=4096 -print_final_stats=1 "$corpus" > "$corpus.log" 2>&1; then
 		echo "ok fuzz: YAML loader survived $(grep -o 'stat::number_of_executed_units: *[0-9]*' "$corpus.log" | grep -o '[0-9]*$') inputs in ${FUZZ_SECONDS}s"
 	else

@@ -120,10 +120,53 @@ static void test_messages(void)
 	tap_ok(strstr(out, "aliases are not supported") != NULL, "config: aliases refused");
 }
 
+/* Lists under top-level keys are parsed item by item as libyaml reads them. */
+static void test_streaming(void)
+{
+	const char *net = "networks:\n  - {name: n1, id: 1, subnet: 10.0.0.0/8}\n";
+	char out[4096], yaml[1024];
+	struct config *cfg;
+
+	snprintf(yaml, sizeof(yaml), "%s---\nnetworks:\n  - {name: n2, id: 0, subnet: 10.0.0.0/8}\n"
+		 "  - {name: n3, id: 3, subnet: 10.0.0.0/8}\n  - [\n", net);
+	load_errors(yaml, out, sizeof(out));
+	tap_ok(!strncmp(out, "test.yaml:8:1: YAML syntax error: ", 34) && !strchr(out, '\n')[1],
+	       "config: a syntax error drops what its document's items reported");
+	cfg = config_new();
+	{
+		struct diags d = { 0 };
+
+		config_parse_buffer(cfg, "test.yaml", yaml, strlen(yaml), &d);
+		tap_ok(cfg->n_networks == 1 && !strcmp(cfg->networks[0].name, "n1"),
+		       "config: a syntax error drops its document's objects, keeps earlier documents'");
+		diags_free(&d);
+	}
+	config_free(cfg);
+	snprintf(yaml, sizeof(yaml), "%snetworks:\n  - {name: n2, id: 0}\n", net);
+	load_errors(yaml, out, sizeof(out));
+	tap_ok(!strcmp(out, "test.yaml:3:1: duplicate key 'networks' in a configuration file\n"),
+	       "config: a repeated top-level list is refused and not parsed");
+	load_errors("sessions:\n  - 7\n  - [x]\n", out, sizeof(out));
+	tap_ok(!strcmp(out, "test.yaml:2:5: expected a mapping for session, got a scalar\n"
+			    "test.yaml:3:5: expected a mapping for session, got a list\n"),
+	       "config: scalar and list items of a streamed list are reported");
+	cfg = load_yaml("relays:\n  - name: r\n    addresses: [192.0.2.1, 192.0.2.2]\n"
+			"    pools: [{ports: 1000-1099}, {ports: 2000-2099}]\n"
+			"sessions:\n  - {name: s, network: n, relay: r, address: 192.0.2.2,\n"
+			"     a: {port: 2000}, b: {port: 2001, allow: 198.51.100.0/24}}\n"
+			"networks: [{name: n, id: 1, subnet: 10.0.0.0/8}]\n");
+	tap_ok(cfg && cfg->n_sessions == 1 && cfg->sessions[0].addr_index == 1 &&
+	       cfg->sessions[0].pool_index == 1 && cfg->sessions[0].b.has_allow &&
+	       cfg->relays[0].n_addrs == 2,
+	       "config: nested values of streamed items survive the item's tree");
+	config_free(cfg);
+}
+
 int main(int argc, char **argv)
 {
 	test_examples(argc > 1 ? argv[1] : "examples");
 	test_across_files();
 	test_messages();
+	test_streaming();
 	return tap_done();
 }

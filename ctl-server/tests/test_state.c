@@ -109,6 +109,34 @@ int main(void)
 		"  - {name: r1, addresses: [192.0.2.1], pools: [{ports: 1000-1099, network: n1}]}\n"));
 	tap_ok(reclaimed_count == 2 && st.n_allocs == 0 && !state_relay(&st, "r2"),
 	       "state: a relay leaving the configuration takes its allocations along");
+
+	/* Deferred rendering: only relays with waiters are rendered at once. */
+	state_apply_config(&st, load_yaml(BASE_YAML));
+	r1 = state_relay(&st, "r1");
+	r2 = state_relay(&st, "r2");
+	g1 = r1->generation;
+	st.defer_idle = true;
+	r1->n_waiters = 1;	/* as if a relay were waiting on r1 */
+	changed_count = 0;
+	state_apply_config(&st, load_yaml(
+		"networks: [{name: n1, id: 8, subnet: 10.0.0.0/8}]\n"
+		"relays:\n"
+		"  - {name: r1, addresses: [192.0.2.1], pools: [{ports: 1000-1099, network: n1}]}\n"
+		"  - {name: r2, addresses: [192.0.2.2], pools: [{ports: 2000-2099, network: n1}]}\n"
+		"  - {name: r3, addresses: [192.0.2.3], pools: [{ports: 3000-3099}]}\n"));
+	r2 = state_relay(&st, "r2");
+	g2 = r2->generation;
+	tap_ok(r1->generation > g1 && !r1->stale && r2->stale && state_relay(&st, "r3")->stale &&
+	       st.n_stale == 2 && changed_count == 1,
+	       "state: with defer_idle a reload renders only the relays waited on");
+	state_current(&st, r2);
+	tap_ok(!r2->stale && r2->generation > g2 && strstr(r2->body, "\"network\":8") &&
+	       st.n_stale == 1 && changed_count == 2,
+	       "state: a stale relay is rendered before it is read");
+	state_settle(&st);
+	tap_ok(!st.n_stale && !state_relay(&st, "r3")->stale && state_relay(&st, "r3")->body &&
+	       changed_count == 3, "state: settling renders every stale relay");
+	r1->n_waiters = 0;
 	state_free(&st);
 	return tap_done();
 }
