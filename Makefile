@@ -5,6 +5,8 @@
 #   make               module (with BTF) + userspace tools
 #   make check         every test: host tests, then all kernel tests in one VM boot
 #   make demo          WireGuard through the relay, inside the VM
+#   make ctld-demo     the control server with the example configuration
+#   make bench         benchmark tables: relay paths in the VM, control server
 #   make install       module, tools and their man pages (DESTDIR, PREFIX respected)
 #   make dkms-install  register the module source with DKMS
 #
@@ -57,6 +59,16 @@ check:
 demo:
 	@scripts/demo.sh
 
+# xrelay-ctld with ctl-server/examples on loopback, answering a relay's poll.
+ctld-demo:
+	@scripts/ctld-demo.sh
+
+# Benchmarks print tables, not test results: the relay's paths in the VM,
+# then the control server.
+bench: all selftests
+	@bench/run.sh
+	@$(MAKE) -s -C ctl-server bench
+
 install: all
 	install -D -m 644 kmod/xrelay.ko $(DESTDIR)$(MODDIR)/xrelay.ko
 	$(if $(DESTDIR),,depmod -a $(KVER))
@@ -85,4 +97,4 @@ clean:
 	done
 	rm -rf $(BUILD)
 
-.PHONY: all module $(SUBDIRS) selftests generate check demo install dkms-install clean
+.PHONY: all module $(SUBDIRS) selftests generate check demo ctld-demo bench install dkms-install clean
