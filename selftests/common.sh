@@ -172,6 +172,9 @@ ktap_finish()
 		diag "planned $KTAP_PLANNED results, reported $KTAP_COUNT"
 		exit 1
 	fi
+	[ -n "${XRELAY_XDP:-}" ] &&
+		diag "XDP ($XRELAY_XDP) forwarded $(netns_get .stats.packets_xdp) of" \
+			"$(netns_get .stats.packets) packets counted by the relay's instances"
 	diag "$((KTAP_COUNT - KTAP_FAILED)) passed, $KTAP_FAILED failed"
 	[ "$KTAP_FAILED" -eq 0 ] && exit 0
 	exit 1
@@ -250,12 +253,31 @@ load_modules()
 	modprobe -q -a "$@"
 }
 
+# xdp_attach_all MODE: xrelay's XDP program on the relay's interfaces in
+# MODE (native or generic), and natively on the clients' veths: a veth takes
+# XDP frames from its peer only when it has a program itself. The clients
+# send full checksums, as a real network delivers them; XDP cannot finish
+# the partial ones a local sender leaves to offload.
+xdp_attach_all()
+{
+	local ns
+
+	for ns in "$NS_A" "$NS_B"; do
+		ip netns exec "$ns" ethtool -K veth0 tx off > /dev/null &&
+		ip netns exec "$ns" "$XRELAYCTL" xdp attach dev veth0 || return
+	done
+	rctl xdp attach dev to_a mode "$1" && rctl xdp attach dev to_b mode "$1"
+}
+
+# With XRELAY_XDP set (by the VM runner, for scripts marked xdp-modes) the
+# scenario runs with the XDP fast path attached in that mode.
 setup_topology()
 {
 	load_modules veth dummy &&
 	relay_ns_add "$NS_R" &&
 	client_ns_add "$NS_A" to_a "$A4" 192.0.2.1 "$A6" 2001:db8:a::1 &&
-	client_ns_add "$NS_B" to_b "$B4" 198.51.100.1 "$B6" 2001:db8:b::1
+	client_ns_add "$NS_B" to_b "$B4" 198.51.100.1 "$B6" 2001:db8:b::1 &&
+	{ [ -z "${XRELAY_XDP:-}" ] || xdp_attach_all "$XRELAY_XDP"; }
 }
 
 # ---- background processes --------------------------------------------------
