@@ -143,6 +143,16 @@ cancel:
 	return -EMSGSIZE;
 }
 
+/* What names a session in replies and events. */
+static int xrelay_nl_put_session_ids(struct sk_buff *skb, const struct xrelay_session *s)
+{
+	if (nla_put_u32(skb, XRELAY_A_SESSION_ID, s->id) ||
+	    nla_put_u32(skb, XRELAY_A_SESSION_INSTANCE, s->instance->id) ||
+	    nla_put_u32(skb, XRELAY_A_SESSION_NETWORK, s->network))
+		return -EMSGSIZE;
+	return 0;
+}
+
 static int xrelay_nl_fill_session(struct sk_buff *skb, const struct xrelay_session *s,
 				  u32 portid, u32 seq, int flags, u8 cmd)
 {
@@ -151,9 +161,7 @@ static int xrelay_nl_fill_session(struct sk_buff *skb, const struct xrelay_sessi
 	hdr = genlmsg_put(skb, portid, seq, &xrelay_nl_family, flags, cmd);
 	if (!hdr)
 		return -EMSGSIZE;
-	if (nla_put_u32(skb, XRELAY_A_SESSION_ID, s->id) ||
-	    nla_put_u32(skb, XRELAY_A_SESSION_INSTANCE, s->instance->id) ||
-	    nla_put_u32(skb, XRELAY_A_SESSION_NETWORK, s->network) ||
+	if (xrelay_nl_put_session_ids(skb, s) ||
 	    nla_put_u32(skb, XRELAY_A_SESSION_IDLE_TIMEOUT, s->idle_timeout / HZ) ||
 	    (s->lifetime && nla_put_u32(skb, XRELAY_A_SESSION_LIFETIME, s->lifetime / HZ)) ||
 	    nla_put_u64_64bit(skb, XRELAY_A_SESSION_AGE_MSECS,
@@ -628,8 +636,33 @@ int xrelay_nl_netns_set_doit(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
-static void xrelay_nl_multicast(struct xrelay_net *xn, struct sk_buff *msg)
+/*
+ * Events: xrelay_nl_event_new() starts one, or returns NULL when nobody
+ * listens; the caller fills it and hands it to xrelay_nl_event_send(), or
+ * frees it with nlmsg_free() if it could not.
+ */
+static struct sk_buff *xrelay_nl_event_new(struct xrelay_net *xn, u8 cmd, gfp_t gfp,
+					   void **hdr)
 {
+	struct sk_buff *msg;
+
+	if (!READ_ONCE(xrelay_nl_live) ||
+	    !genl_has_listeners(&xrelay_nl_family, xn->net, XRELAY_NLGRP_EVENTS))
+		return NULL;
+	msg = genlmsg_new(NLMSG_GOODSIZE, gfp);
+	if (!msg)
+		return NULL;
+	*hdr = genlmsg_put(msg, 0, 0, &xrelay_nl_family, 0, cmd);
+	if (!*hdr) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+static void xrelay_nl_event_send(struct xrelay_net *xn, struct sk_buff *msg, void *hdr)
+{
+	genlmsg_end(msg, hdr);
 	rcu_read_lock();
 	if (READ_ONCE(xrelay_nl_live))
 		genlmsg_multicast_netns(&xrelay_nl_family, xn->net, msg, 0,
@@ -637,12 +670,6 @@ static void xrelay_nl_multicast(struct xrelay_net *xn, struct sk_buff *msg)
 	else
 		nlmsg_free(msg);
 	rcu_read_unlock();
-}
-
-static bool xrelay_nl_listened(struct xrelay_net *xn)
-{
-	return READ_ONCE(xrelay_nl_live) &&
-	       genl_has_listeners(&xrelay_nl_family, xn->net, XRELAY_NLGRP_EVENTS);
 }
 
 /**
@@ -654,26 +681,18 @@ static bool xrelay_nl_listened(struct xrelay_net *xn)
  */
 void xrelay_nl_notify_learned(struct xrelay_net *xn, const struct xrelay_side *side)
 {
-	const struct xrelay_session *s = side->session;
 	struct sk_buff *msg;
 	void *hdr;
 
-	if (!xrelay_nl_listened(xn))
-		return;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
+	msg = xrelay_nl_event_new(xn, XRELAY_CMD_SIDE_LEARNED_NTF, GFP_ATOMIC, &hdr);
 	if (!msg)
 		return;
-	hdr = genlmsg_put(msg, 0, 0, &xrelay_nl_family, 0, XRELAY_CMD_SIDE_LEARNED_NTF);
-	if (!hdr ||
-	    nla_put_u32(msg, XRELAY_A_SESSION_ID, s->id) ||
-	    nla_put_u32(msg, XRELAY_A_SESSION_INSTANCE, s->instance->id) ||
-	    nla_put_u32(msg, XRELAY_A_SESSION_NETWORK, s->network) ||
+	if (xrelay_nl_put_session_ids(msg, side->session) ||
 	    xrelay_nl_put_side(msg, side, false)) {
 		nlmsg_free(msg);
 		return;
 	}
-	genlmsg_end(msg, hdr);
-	xrelay_nl_multicast(xn, msg);
+	xrelay_nl_event_send(xn, msg, hdr);
 }
 
 /**
@@ -689,16 +708,10 @@ void xrelay_nl_notify_expired(struct xrelay_net *xn, const struct xrelay_session
 	struct sk_buff *msg;
 	void *hdr;
 
-	if (!xrelay_nl_listened(xn))
-		return;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	msg = xrelay_nl_event_new(xn, XRELAY_CMD_SESSION_EXPIRED_NTF, GFP_KERNEL, &hdr);
 	if (!msg)
 		return;
-	hdr = genlmsg_put(msg, 0, 0, &xrelay_nl_family, 0, XRELAY_CMD_SESSION_EXPIRED_NTF);
-	if (!hdr ||
-	    nla_put_u32(msg, XRELAY_A_SESSION_ID, s->id) ||
-	    nla_put_u32(msg, XRELAY_A_SESSION_INSTANCE, s->instance->id) ||
-	    nla_put_u32(msg, XRELAY_A_SESSION_NETWORK, s->network) ||
+	if (xrelay_nl_put_session_ids(msg, s) ||
 	    nla_put_u8(msg, XRELAY_A_SESSION_EXPIRE_REASON, reason) ||
 	    nla_put_u64_64bit(msg, XRELAY_A_SESSION_AGE_MSECS,
 			      jiffies_to_msecs(jiffies - s->created), 0) ||
@@ -707,8 +720,7 @@ void xrelay_nl_notify_expired(struct xrelay_net *xn, const struct xrelay_session
 		nlmsg_free(msg);
 		return;
 	}
-	genlmsg_end(msg, hdr);
-	xrelay_nl_multicast(xn, msg);
+	xrelay_nl_event_send(xn, msg, hdr);
 }
 
 /**
@@ -722,20 +734,15 @@ void xrelay_nl_notify_limit(struct xrelay_net *xn)
 	struct sk_buff *msg;
 	void *hdr;
 
-	if (!xrelay_nl_listened(xn))
-		return;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	msg = xrelay_nl_event_new(xn, XRELAY_CMD_LIMIT_REACHED_NTF, GFP_KERNEL, &hdr);
 	if (!msg)
 		return;
-	hdr = genlmsg_put(msg, 0, 0, &xrelay_nl_family, 0, XRELAY_CMD_LIMIT_REACHED_NTF);
-	if (!hdr ||
-	    nla_put_u32(msg, XRELAY_A_NETNS_SESSION_LIMIT, xn->session_limit) ||
+	if (nla_put_u32(msg, XRELAY_A_NETNS_SESSION_LIMIT, xn->session_limit) ||
 	    nla_put_u32(msg, XRELAY_A_NETNS_SESSIONS, xn->session_count)) {
 		nlmsg_free(msg);
 		return;
 	}
-	genlmsg_end(msg, hdr);
-	xrelay_nl_multicast(xn, msg);
+	xrelay_nl_event_send(xn, msg, hdr);
 }
 
 static struct genl_family xrelay_nl_family __ro_after_init = {
