@@ -42,12 +42,13 @@ B_PORT = A_PORT + PER_ADDR
 
 SIZES = (64, 1400)
 # Quicker runs while developing: BENCH_SESSIONS=1,10000 BENCH_REPEATS=1.
-SESSION_COUNTS = tuple(int(n) for n in os.environ.get("BENCH_SESSIONS", "1,10000,1000000").split(","))
+SESSION_COUNTS = tuple(int(n) for n in
+                       os.environ.get("BENCH_SESSIONS", "1,10000,1000000").split(","))
 REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
 TRIAL_SECONDS = 1
 SEARCH_STEPS = 4
 LOSS_TOLERANCE = 0.001                  # "loss-free": at most 0.1% lost
-BURST = 64                              # frames per burst of the generator
+BURST = 64                              # the generator's largest burst
 PROG_RUNS = 20000
 BUDGET_SECONDS = int(os.environ.get("BENCH_BUDGET", "960"))
 CREATE_RATE_GUESS = 4000                # sessions/s, until a growth is timed
@@ -62,7 +63,7 @@ CLONE_NEWNET = 0x40000000
 
 def child_setup(ns, cpu):
     """Runs in the child before exec: enters network namespace @ns the way
-    `ip netns exec` does, minus remounting /sys (a second of emulated time
+    `ip netns exec` does, minus remounting /sys (half a second of emulated time
     per command), and moves to @cpu."""
     if ns:
         fd = os.open(f"/run/netns/{ns}", os.O_RDONLY)
@@ -149,7 +150,7 @@ class Topology:
             run("ip", "-n", NS_R, "addr", "add", f"{gw}/24", "dev", dev)
             run("ip", "-n", NS_R, "link", "set", dev, "up")
             run("ip", "-n", ns, "route", "add", "default", "via", gw)
-            # Static neighbours: no ARP, which the sinks and reflector would eat.
+            # Static neighbours: no ARP, which the reflector would bounce back.
             run("ip", "-n", NS_R, "neigh", "replace", addr, "lladdr", mac_of(ns, "veth0"),
                 "dev", dev, "nud", "permanent")
             run("ip", "-n", ns, "neigh", "replace", gw, "lladdr", mac_of(NS_R, dev),
@@ -249,7 +250,7 @@ class Reflector:
     """xdp-bench tx on the relay's ingress: sends every packet straight back."""
     name, receiver = "reflector", NS_B
 
-    def start(self, topo):
+    def start(self):
         run("ip", "-n", NS_B, "link", "set", "dev", "veth0", "xdpdrv",
             "obj", BUILD / "pass.bpf.o", "sec", "xdp")
         self.proc = spawn("xdp-bench", "tx", "-p", "swap-macs", "-i", "3600", "to_b",
@@ -257,7 +258,7 @@ class Reflector:
         wait_for("xdp-bench to attach", lambda: "xdp" in run(
             "ip", "-j", "-n", NS_R, "link", "show", "to_b"))
 
-    def stop(self, topo):
+    def stop(self):
         stop(self.proc, signal.SIGINT)
         run("ip", "-n", NS_B, "link", "set", "dev", "veth0", "xdpdrv", "off")
 
@@ -268,10 +269,10 @@ class Reflector:
 class XrelayXdp:
     name, receiver = "xrelay-xdp", NS_A
 
-    def start(self, topo):
+    def start(self):
         rctl("xdp", "attach", "dev", "to_b", "mode", "native")
 
-    def stop(self, topo):
+    def stop(self):
         rctl("xdp", "detach", "dev", "to_b")
 
     def dest(self, sessions):
@@ -281,10 +282,10 @@ class XrelayXdp:
 class XrelayModule(XrelayXdp):
     name = "xrelay-module"
 
-    def start(self, topo):
+    def start(self):
         pass
 
-    def stop(self, topo):
+    def stop(self):
         pass
 
 
@@ -292,13 +293,13 @@ class Socat:
     """One unidirectional socat: B's datagrams to port 7001 go to A from 7000."""
     name, receiver = "socat", NS_A
 
-    def start(self, topo):
+    def start(self):
         self.proc = spawn("socat", "-u", f"UDP4-RECV:7001,bind={USER_RELAY},rcvbuf=1048576",
                           f"UDP4-SENDTO:{A4}:{PEER_PORT},bind={USER_RELAY}:7000",
                           ns=NS_R, cpu=RELAY_CPU, log=WORK / "socat.log")
         wait_for("socat to bind", lambda: ":7001" in run("ss", "-Hunl", ns=NS_R))
 
-    def stop(self, topo):
+    def stop(self):
         stop(self.proc)
 
     def dest(self, sessions):
@@ -310,7 +311,7 @@ class Coturn:
     datagrams to the relayed port reach A as ChannelData (4 bytes more)."""
     name, receiver = "coturn", NS_A
 
-    def start(self, topo):
+    def start(self):
         self.proc = spawn("turnserver", "-n", "--no-auth", f"--listening-ip={USER_RELAY}",
                           f"--relay-ip={USER_RELAY}", "--listening-port=3478",
                           "--min-port=40000", "--max-port=40099", "--no-tls", "--no-dtls",
@@ -325,7 +326,7 @@ class Coturn:
                         f"{USER_RELAY}:3478", f"{A4}:3479", f"{B4}:{PEER_PORT}", ns=NS_A).strip()
         Topology.attach_sink(NS_A)
 
-    def stop(self, topo):
+    def stop(self):
         stop(self.proc)
 
     def dest(self, sessions):
@@ -382,6 +383,11 @@ def search(topo, path, size, dest):
         for _ in range(SEARCH_STEPS):
             t = trial(topo, path, size, max(int(rate), 1), dest)
             trials.append(t)
+            # A little loss may be one stall of the VM's CPU (veth's ring
+            # holds 256 frames): the same rate once more decides.
+            if not loss_free(t) and t[2] >= 0.95 * t[1]:
+                t = trial(topo, path, size, max(int(rate), 1), dest)
+                trials.append(t)
             # A starved sender may fall short of the rate asked for.
             low, high = (rate, high) if loss_free(t) else (low, min(rate, t[1] / t[3]))
             rate = (low + high) / 2
@@ -474,7 +480,7 @@ def measure(raw_path):
             repeat_start = time.monotonic()
             # Alternate: each repeat visits the paths in the other order.
             for path in (paths if repeat % 2 == 0 else paths[::-1]):
-                path.start(topo)
+                path.start()
                 topo.pin_napi()
                 for size in SIZES:
                     result = search(topo, path, size, path.dest(sessions))
@@ -482,7 +488,7 @@ def measure(raw_path):
                     save()
                     log(f"  {path.name} {size} B: loss-free {result['lossfree_pps']:.0f} pps, "
                         f"overload {result['overload_pps']:.0f} pps")
-                path.stop(topo)
+                path.stop()
             last_repeat = time.monotonic() - repeat_start
 
     raw["xrelay_stats"] = json.loads(rctl("-j", "stats"))["stats"]
@@ -495,10 +501,10 @@ def measure(raw_path):
 def time_for_repeat(start, phase, last_repeat, paths, create_rate, later_paths):
     """Whether another repeat of @phase (its last took @last_repeat seconds
     for @paths paths) fits in the budget, leaving time to create the later
-    phases' sessions (at half the rate seen so far: creating slows down as
-    the table grows) and to measure each later phase once."""
+    phases' sessions (at two thirds of the rate seen so far: creating slows
+    down as the table grows) and to measure each later phase once."""
     later = len(SESSION_COUNTS) - phase - 1
-    creating = 2 * (SESSION_COUNTS[-1] - SESSION_COUNTS[phase]) / create_rate
+    creating = 1.5 * (SESSION_COUNTS[-1] - SESSION_COUNTS[phase]) / create_rate
     needed = last_repeat * (1 + later * later_paths / paths) + creating
     return time.monotonic() - start + needed <= BUDGET_SECONDS
 
@@ -623,9 +629,10 @@ def report(raw_path, latest_path):
             note.append(f"sender-limited in {row['sender_limited']}/{row['repeats']}")
         if path == "coturn":
             note.append("out: ChannelData, +4 B")
+        pps, cpu = row["lossfree_pps"], row["cpu_us"]
         print(f"{path:<14}{size:>5}{'-' if path in USERSPACE else sessions:>10}"
-              f"{fmt(row['lossfree_pps']):>15}{change(row['lossfree_pps'], before.get('lossfree_pps')):>6}"
-              f"{fmt(row['cpu_us'], '.1f'):>18}{change(row['cpu_us'], before.get('cpu_us')):>6}"
+              f"{fmt(pps):>15}{change(pps, before.get('lossfree_pps')):>6}"
+              f"{fmt(cpu, '.1f'):>18}{change(cpu, before.get('cpu_us')):>6}"
               f"{fmt(row['overload_pps']):>14}{fmt(row['sender_pps']):>12}  {', '.join(note)}")
 
     print()
@@ -647,10 +654,10 @@ def report(raw_path, latest_path):
     for sessions, m in raw["memory"].items():
         n = m["added"]
         print(f"memory per session (+{n:,} to {int(sessions):,}): "
-              f"xrelay_session slab {m['xrelay_session'] / n:.0f} B, kmalloc {m['kmalloc'] / n:.0f} B, "
-              f"all slab {m['slab'] / n:.0f} B, per-CPU {m['percpu'] / n:.0f} B, "
-              f"vmalloc {m['vmallocused'] / n:.0f} B; all memory (MemFree drop) "
-              f"{m['memfree_drop'] / n:.0f} B")
+              f"xrelay_session slab {m['xrelay_session'] / n:.0f} B, "
+              f"kmalloc {m['kmalloc'] / n:.0f} B, all slab {m['slab'] / n:.0f} B, "
+              f"per-CPU {m['percpu'] / n:.0f} B, vmalloc {m['vmallocused'] / n:.0f} B; "
+              f"all memory (MemFree drop) {m['memfree_drop'] / n:.0f} B")
 
     print()
     print(f"{'ratio (loss-free pps; by relay CPU/pkt)':<46}{'size':>5}{'ratio':>8}{'by CPU':>8}"
@@ -703,7 +710,8 @@ def main():
     elif len(sys.argv) == 4 and sys.argv[1] == "report":
         report(sys.argv[2], sys.argv[3])
     else:
-        sys.exit(__doc__.split("\n\n")[1])
+        print(__doc__.split("\n\n")[1], file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

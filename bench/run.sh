@@ -11,6 +11,14 @@
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "$0")")/.."
+# The benchmark's own packages stay out of scripts/install-deps.sh: CI does
+# not need them, and coturn's package starts a TURN server we do not want.
+for pkg in xdp-tools coturn ethtool; do
+	dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null | grep -qx installed && continue
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$pkg" >/dev/null
+	[ "$pkg" = coturn ] && command -v systemctl >/dev/null &&
+		systemctl disable --now coturn >/dev/null 2>&1 || true
+done
 make -s module tools
 make -s -C bench
 
