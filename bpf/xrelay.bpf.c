@@ -75,6 +75,15 @@ static __always_inline void set_v4mapped(__u8 *addr, __be32 v4)
 	__builtin_memcpy(addr + 12, &v4, 4);
 }
 
+/* The payload's first bytes, for the module's protocol guard; zeros if shorter. */
+static __always_inline void copy_head(struct udphdr *uh, void *end, struct xrelay_xdp_flow *flow)
+{
+	__u8 *payload = (void *)(uh + 1);
+
+	if ((void *)(payload + sizeof(flow->head)) <= end)
+		__builtin_memcpy(flow->head, payload, sizeof(flow->head));
+}
+
 /* Fills @flow from an IPv4 datagram; false if it is not one xrelay handles here. */
 static __always_inline bool parse_ipv4(struct iphdr *iph, void *end, struct xrelay_xdp_flow *flow)
 {
@@ -90,6 +99,7 @@ static __always_inline bool parse_ipv4(struct iphdr *iph, void *end, struct xrel
 	flow->sport = uh->source;
 	flow->dport = uh->dest;
 	flow->payload = bpf_ntohs(uh->len) - sizeof(*uh);
+	copy_head(uh, end, flow);
 	return true;
 }
 
@@ -107,6 +117,7 @@ static __always_inline bool parse_ipv6(struct ipv6hdr *ip6h, void *end,
 	flow->sport = uh->source;
 	flow->dport = uh->dest;
 	flow->payload = bpf_ntohs(uh->len) - sizeof(*uh);
+	copy_head(uh, end, flow);
 	return true;
 }
 

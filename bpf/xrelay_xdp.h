@@ -8,9 +8,11 @@
 
 /*
  * A UDP datagram's addresses and ports, IPv4 addresses v4-mapped, all in
- * network order. On XRELAY_XDP_FORWARD, xrelay_xdp_decide() rewrites them to
- * what must be sent and fills in how: the egress interface, the Ethernet
- * addresses, the VLAN tag (0: none) and the new TTL or hop limit.
+ * network order, its payload length and first payload bytes (for the
+ * policy's protocol guard). On XRELAY_XDP_FORWARD, xrelay_xdp_decide()
+ * rewrites them to what must be sent and fills in how: the egress
+ * interface, the Ethernet addresses, the VLAN tag (0: none) and the new TTL
+ * or hop limit.
  */
 struct xrelay_xdp_flow {
 	__u8 saddr[16];
@@ -23,7 +25,8 @@ struct xrelay_xdp_flow {
 	__u8 dmac[6];
 	__u16 vlan;
 	__u8 hop_limit;
-	__u8 pad[3];
+	__u8 pad;
+	__u8 head[4];
 };
 
 enum xrelay_xdp_verdict {

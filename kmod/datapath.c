@@ -12,12 +12,17 @@
 #include "instance.h"
 #include "netlink.h"
 #include "netns.h"
+#include "network.h"
 #include "session.h"
 
 void xrelay_datapath_count_drop(struct xrelay_side *side, enum xrelay_drop reason)
 {
+	struct xrelay_network *nw = READ_ONCE(side->session->overlay);
+
 	atomic64_inc(&side->drops[reason]);
 	xrelay_pcpu_stats_drop(side->session->instance->stats, reason);
+	if (nw)
+		xrelay_pcpu_stats_drop(nw->stats, reason);
 }
 
 void xrelay_datapath_count_forward(struct xrelay_side *side, unsigned int packets,
@@ -26,6 +31,7 @@ void xrelay_datapath_count_forward(struct xrelay_side *side, unsigned int packet
 	struct xrelay_session *s = side->session;
 	unsigned int idx = xrelay_side_index(side);
 	struct xrelay_session_pcpu *p = get_cpu_ptr(s->stats);
+	struct xrelay_network *nw;
 
 	u64_stats_update_begin(&p->syncp);
 	u64_stats_add(&p->packets[idx], packets);
@@ -35,6 +41,9 @@ void xrelay_datapath_count_forward(struct xrelay_side *side, unsigned int packet
 	u64_stats_update_end(&p->syncp);
 	put_cpu_ptr(s->stats);
 	xrelay_pcpu_stats_forward(s->instance->stats, packets, bytes, xdp);
+	nw = READ_ONCE(s->overlay);
+	if (nw)
+		xrelay_pcpu_stats_forward(nw->stats, packets, bytes, xdp);
 }
 
 /**
@@ -139,6 +148,65 @@ static enum xrelay_drop xrelay_side_accept(struct xrelay_net *xn, struct xrelay_
 	return xrelay_side_latch(xn, side, flow, now);
 }
 
+/*
+ * The checks that come before learning: a refused source must not latch.
+ * A session's own settings take the place of its network's defaults;
+ * admission must pass both the network's lists and the side's.
+ */
+static enum xrelay_drop xrelay_policy_admit(const struct xrelay_session *s,
+					    const struct xrelay_policy *net_policy,
+					    unsigned int idx, const struct xrelay_flow *flow)
+{
+	const struct xrelay_policy *own = s->policy;
+	u8 protocol = XRELAY_PROTOCOL_ANY;
+
+	if ((net_policy && !xrelay_admission_admits(net_policy->admission[0], &flow->saddr)) ||
+	    (own && !xrelay_admission_admits(own->admission[idx], &flow->saddr)))
+		return XRELAY_DROP_DENIED;
+	if (own && own->has_protocol)
+		protocol = own->protocol;
+	else if (net_policy && net_policy->has_protocol)
+		protocol = net_policy->protocol;
+	if (protocol == XRELAY_PROTOCOL_WIREGUARD &&
+	    !xrelay_wireguard_message(flow->head, flow->first_len))
+		return XRELAY_DROP_PROTOCOL;
+	return XRELAY_DROP_NR;
+}
+
+/*
+ * The checks that spend something, last, so that only packets about to be
+ * forwarded use up quota and tokens.
+ */
+static enum xrelay_drop xrelay_policy_meter(struct xrelay_session *s, struct xrelay_network *nw,
+					    const struct xrelay_policy *net_policy,
+					    const struct xrelay_flow *flow)
+{
+	const struct xrelay_policy *own = s->policy;
+	const struct xrelay_rate *rate = NULL;
+	u64 quota = 0;
+
+	if (own && own->session_quota)
+		quota = own->session_quota;
+	else if (net_policy)
+		quota = net_policy->session_quota;
+	if (quota && atomic64_read(&s->quota_used) + flow->bytes > quota)
+		return XRELAY_DROP_QUOTA;
+
+	if (own && xrelay_rate_set(&own->session_rate))
+		rate = &own->session_rate;
+	else if (net_policy && xrelay_rate_set(&net_policy->session_rate))
+		rate = &net_policy->session_rate;
+	if (rate && !xrelay_bucket_take(&s->bucket, rate, flow->packets, flow->bytes))
+		return XRELAY_DROP_RATE_LIMIT;
+	if (net_policy && xrelay_rate_set(&net_policy->rate) &&
+	    !xrelay_bucket_take(&nw->bucket, &net_policy->rate, flow->packets, flow->bytes))
+		return XRELAY_DROP_RATE_LIMIT;
+
+	if (quota)
+		atomic64_add(flow->bytes, &s->quota_used);
+	return XRELAY_DROP_NR;
+}
+
 /**
  * xrelay_datapath_process() - decide a packet's fate and where it goes
  * @xn: namespace state
@@ -157,7 +225,10 @@ enum xrelay_verdict xrelay_datapath_process(struct xrelay_net *xn, struct xrelay
 					    struct xrelay_flow *flow)
 {
 	struct xrelay_session *s = side->session;
-	struct xrelay_side *other = &s->sides[!xrelay_side_index(side)];
+	unsigned int idx = xrelay_side_index(side);
+	struct xrelay_side *other = &s->sides[!idx];
+	struct xrelay_network *nw = READ_ONCE(s->overlay);
+	const struct xrelay_policy *net_policy = nw ? rcu_dereference(nw->policy) : NULL;
 	unsigned long now = jiffies;
 	enum xrelay_drop reason;
 	unsigned int seq;
@@ -167,6 +238,9 @@ enum xrelay_verdict xrelay_datapath_process(struct xrelay_net *xn, struct xrelay
 		reason = XRELAY_DROP_EXPIRED;
 		goto drop;
 	}
+	reason = xrelay_policy_admit(s, net_policy, idx, flow);
+	if (reason != XRELAY_DROP_NR)
+		goto drop;
 	reason = xrelay_side_accept(xn, side, flow, now);
 	if (reason != XRELAY_DROP_NR)
 		goto drop;
@@ -181,11 +255,15 @@ enum xrelay_verdict xrelay_datapath_process(struct xrelay_net *xn, struct xrelay
 		reason = XRELAY_DROP_NOT_PAIRED;
 		goto drop;
 	}
+	reason = xrelay_policy_meter(s, nw, net_policy, flow);
+	if (reason != XRELAY_DROP_NR)
+		goto drop;
 	flow->saddr = other->key.addr;
 	flow->sport = other->key.port;
 	return XRELAY_FORWARD;
 
 drop:
 	xrelay_datapath_count_drop(side, reason);
+	xrelay_nl_notify_policy_drop(xn, side, reason, flow);
 	return XRELAY_DROP;
 }

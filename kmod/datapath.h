@@ -10,13 +10,19 @@ struct xrelay_side;
 
 /*
  * The addresses and ports of a UDP packet: as received on the way in,
- * rewritten by xrelay_datapath_process() to what must be sent.
+ * rewritten by xrelay_datapath_process() to what must be sent. The rest is
+ * for the policy: payload bytes and datagrams (a GRO'ed packet has several),
+ * and the first datagram's payload length and first bytes.
  */
 struct xrelay_flow {
 	struct in6_addr saddr;
 	struct in6_addr daddr;
 	__be16 sport;
 	__be16 dport;
+	unsigned int bytes;
+	unsigned int packets;
+	unsigned int first_len;
+	u8 head[4];
 };
 
 enum xrelay_verdict {

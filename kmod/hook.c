@@ -192,9 +192,19 @@ static unsigned int xrelay_hook_relay(struct net *net, struct sk_buff *skb, unsi
 		xrelay_datapath_count_drop(side, XRELAY_DROP_MALFORMED);
 		return NF_DROP;
 	}
-	/* A GRO'ed datagram carries one UDP header for all its segments. */
+	/*
+	 * A GRO'ed datagram carries one UDP header for all its segments; the
+	 * protocol guard judges it by its first segment.
+	 */
 	payload = ntohs(uh->len) - sizeof(*uh);
 	packets = skb_is_gso(skb) ? skb_shinfo(skb)->gso_segs : 1;
+	flow->bytes = payload;
+	flow->packets = packets;
+	flow->first_len = packets > 1 ? min_t(unsigned int, payload, skb_shinfo(skb)->gso_size) :
+					payload;
+	memset(flow->head, 0, sizeof(flow->head));
+	skb_copy_bits(skb, thoff + sizeof(*uh), flow->head,
+		      min_t(unsigned int, payload, sizeof(flow->head)));
 	if (xrelay_datapath_process(xn, side, flow) != XRELAY_FORWARD)
 		return NF_DROP;
 

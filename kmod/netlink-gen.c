@@ -25,6 +25,17 @@ static struct netlink_range_validation xrelay_relearn_timeout_range = {
 };
 
 /* Common nested types */
+const struct nla_policy xrelay_prefix_nl_policy[XRELAY_A_PREFIX_MAX + 1] = {
+	[XRELAY_A_PREFIX_IPV4] = { .type = NLA_BE32, },
+	[XRELAY_A_PREFIX_IPV6] = NLA_POLICY_EXACT_LEN(16),
+	[XRELAY_A_PREFIX_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
+};
+
+const struct nla_policy xrelay_admission_nl_policy[XRELAY_A_ADMISSION_MAX + 1] = {
+	[XRELAY_A_ADMISSION_ALLOW] = NLA_POLICY_NESTED(xrelay_prefix_nl_policy),
+	[XRELAY_A_ADMISSION_DENY] = NLA_POLICY_NESTED(xrelay_prefix_nl_policy),
+};
+
 const struct nla_policy xrelay_stats_nl_policy[XRELAY_A_STATS_MAX + 1] = {
 	[XRELAY_A_STATS_PACKETS] = { .type = NLA_U64, },
 	[XRELAY_A_STATS_BYTES] = { .type = NLA_U64, },
@@ -32,10 +43,14 @@ const struct nla_policy xrelay_stats_nl_policy[XRELAY_A_STATS_MAX + 1] = {
 	[XRELAY_A_STATS_DROP_UNKNOWN_SOURCE] = { .type = NLA_U64, },
 	[XRELAY_A_STATS_DROP_NOT_PAIRED] = { .type = NLA_U64, },
 	[XRELAY_A_STATS_DROP_EXPIRED] = { .type = NLA_U64, },
-	[XRELAY_A_STATS_DROP_POLICY] = { .type = NLA_U64, },
+	[XRELAY_A_STATS_DROP_DENIED] = { .type = NLA_U64, },
 	[XRELAY_A_STATS_DROP_NO_ROUTE] = { .type = NLA_U64, },
 	[XRELAY_A_STATS_DROP_BAD_SOURCE] = { .type = NLA_U64, },
 	[XRELAY_A_STATS_DROP_MALFORMED] = { .type = NLA_U64, },
+	[XRELAY_A_STATS_DROP_PROTOCOL] = { .type = NLA_U64, },
+	[XRELAY_A_STATS_DROP_RATE_LIMIT] = { .type = NLA_U64, },
+	[XRELAY_A_STATS_DROP_QUOTA] = { .type = NLA_U64, },
+	[XRELAY_A_STATS_DROP_ACL] = { .type = NLA_U64, },
 	[XRELAY_A_STATS_PACKETS_XDP] = { .type = NLA_U64, },
 };
 
@@ -48,9 +63,42 @@ const struct nla_policy xrelay_side_nl_policy[XRELAY_A_SIDE_MAX + 1] = {
 	[XRELAY_A_SIDE_ALLOW_IPV6] = NLA_POLICY_EXACT_LEN(16),
 	[XRELAY_A_SIDE_ALLOW_PREFIX_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
 	[XRELAY_A_SIDE_RELEARN_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32, &xrelay_relearn_timeout_range),
-	[XRELAY_A_SIDE_STATE] = { .type = NLA_U8, },
+	[XRELAY_A_SIDE_ADMISSION] = NLA_POLICY_NESTED(xrelay_admission_nl_policy),
+	[XRELAY_A_SIDE_STATE] = NLA_POLICY_MAX(NLA_U8, 2),
 	[XRELAY_A_SIDE_IDLE_MSECS] = { .type = NLA_U64, },
 	[XRELAY_A_SIDE_STATS] = NLA_POLICY_NESTED(xrelay_stats_nl_policy),
+};
+
+const struct nla_policy xrelay_rate_nl_policy[XRELAY_A_RATE_MAX + 1] = {
+	[XRELAY_A_RATE_PACKETS_PER_SECOND] = NLA_POLICY_MIN(NLA_U64, 1),
+	[XRELAY_A_RATE_BURST_PACKETS] = NLA_POLICY_MIN(NLA_U64, 1),
+	[XRELAY_A_RATE_BITS_PER_SECOND] = NLA_POLICY_MIN(NLA_U64, 8),
+	[XRELAY_A_RATE_BURST_BYTES] = NLA_POLICY_MIN(NLA_U64, 1),
+};
+
+const struct nla_policy xrelay_hub_group_nl_policy[XRELAY_A_HUB_GROUP_MAX + 1] = {
+	[XRELAY_A_HUB_GROUP_NAME] = { .type = NLA_NUL_STRING, .len = 63, },
+	[XRELAY_A_HUB_GROUP_MEMBER] = NLA_POLICY_NESTED(xrelay_prefix_nl_policy),
+};
+
+const struct nla_policy xrelay_hub_rule_nl_policy[XRELAY_A_HUB_RULE_MAX + 1] = {
+	[XRELAY_A_HUB_RULE_ACTION] = NLA_POLICY_MAX(NLA_U8, 1),
+	[XRELAY_A_HUB_RULE_FROM_GROUP] = { .type = NLA_NUL_STRING, .len = 63, },
+	[XRELAY_A_HUB_RULE_FROM_PREFIX] = NLA_POLICY_NESTED(xrelay_prefix_nl_policy),
+	[XRELAY_A_HUB_RULE_TO_GROUP] = { .type = NLA_NUL_STRING, .len = 63, },
+	[XRELAY_A_HUB_RULE_TO_PREFIX] = NLA_POLICY_NESTED(xrelay_prefix_nl_policy),
+	[XRELAY_A_HUB_RULE_PROTOCOL] = NLA_POLICY_MIN(NLA_U8, 1),
+	[XRELAY_A_HUB_RULE_PORT_MIN] = NLA_POLICY_MIN(NLA_U16, 1),
+	[XRELAY_A_HUB_RULE_PORT_MAX] = NLA_POLICY_MIN(NLA_U16, 1),
+	[XRELAY_A_HUB_RULE_HITS] = { .type = NLA_U64, },
+};
+
+const struct nla_policy xrelay_hub_nl_policy[XRELAY_A_HUB_MAX + 1] = {
+	[XRELAY_A_HUB_INTERFACE] = { .type = NLA_NUL_STRING, .len = 15, },
+	[XRELAY_A_HUB_DEFAULT] = NLA_POLICY_MAX(NLA_U8, 1),
+	[XRELAY_A_HUB_GROUP] = NLA_POLICY_NESTED(xrelay_hub_group_nl_policy),
+	[XRELAY_A_HUB_RULE] = NLA_POLICY_NESTED(xrelay_hub_rule_nl_policy),
+	[XRELAY_A_HUB_DEFAULT_HITS] = { .type = NLA_U64, },
 };
 
 /* XRELAY_CMD_INSTANCE_NEW - do */
@@ -74,13 +122,16 @@ static const struct nla_policy xrelay_instance_get_nl_policy[2] = {
 };
 
 /* XRELAY_CMD_SESSION_NEW - do */
-static const struct nla_policy xrelay_session_new_nl_policy[8] = {
+static const struct nla_policy xrelay_session_new_nl_policy[14] = {
 	[XRELAY_A_SESSION_INSTANCE] = NLA_POLICY_MIN(NLA_U32, 1),
 	[XRELAY_A_SESSION_NETWORK] = NLA_POLICY_MIN(NLA_U32, 1),
 	[XRELAY_A_SESSION_IDLE_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32, &xrelay_idle_timeout_range),
 	[XRELAY_A_SESSION_LIFETIME] = NLA_POLICY_FULL_RANGE(NLA_U32, &xrelay_lifetime_range),
 	[XRELAY_A_SESSION_SIDE_A] = NLA_POLICY_NESTED(xrelay_side_nl_policy),
 	[XRELAY_A_SESSION_SIDE_B] = NLA_POLICY_NESTED(xrelay_side_nl_policy),
+	[XRELAY_A_SESSION_RATE_LIMIT] = NLA_POLICY_NESTED(xrelay_rate_nl_policy),
+	[XRELAY_A_SESSION_QUOTA] = NLA_POLICY_MIN(NLA_U64, 1),
+	[XRELAY_A_SESSION_PROTOCOL] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 /* XRELAY_CMD_SESSION_DEL - do */
@@ -109,8 +160,42 @@ static const struct nla_policy xrelay_netns_set_nl_policy[2] = {
 	[XRELAY_A_NETNS_SESSION_LIMIT] = { .type = NLA_U32, },
 };
 
+/* XRELAY_CMD_NETWORK_NEW - do */
+static const struct nla_policy xrelay_network_new_nl_policy[9] = {
+	[XRELAY_A_NETWORK_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[XRELAY_A_NETWORK_ADMISSION] = NLA_POLICY_NESTED(xrelay_admission_nl_policy),
+	[XRELAY_A_NETWORK_RATE_LIMIT] = NLA_POLICY_NESTED(xrelay_rate_nl_policy),
+	[XRELAY_A_NETWORK_SESSION_RATE_LIMIT] = NLA_POLICY_NESTED(xrelay_rate_nl_policy),
+	[XRELAY_A_NETWORK_SESSION_QUOTA] = NLA_POLICY_MIN(NLA_U64, 1),
+	[XRELAY_A_NETWORK_MAX_SESSIONS] = NLA_POLICY_MIN(NLA_U32, 1),
+	[XRELAY_A_NETWORK_PROTOCOL] = NLA_POLICY_MAX(NLA_U8, 1),
+	[XRELAY_A_NETWORK_HUB] = NLA_POLICY_NESTED(xrelay_hub_nl_policy),
+};
+
+/* XRELAY_CMD_NETWORK_SET - do */
+static const struct nla_policy xrelay_network_set_nl_policy[9] = {
+	[XRELAY_A_NETWORK_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[XRELAY_A_NETWORK_ADMISSION] = NLA_POLICY_NESTED(xrelay_admission_nl_policy),
+	[XRELAY_A_NETWORK_RATE_LIMIT] = NLA_POLICY_NESTED(xrelay_rate_nl_policy),
+	[XRELAY_A_NETWORK_SESSION_RATE_LIMIT] = NLA_POLICY_NESTED(xrelay_rate_nl_policy),
+	[XRELAY_A_NETWORK_SESSION_QUOTA] = NLA_POLICY_MIN(NLA_U64, 1),
+	[XRELAY_A_NETWORK_MAX_SESSIONS] = NLA_POLICY_MIN(NLA_U32, 1),
+	[XRELAY_A_NETWORK_PROTOCOL] = NLA_POLICY_MAX(NLA_U8, 1),
+	[XRELAY_A_NETWORK_HUB] = NLA_POLICY_NESTED(xrelay_hub_nl_policy),
+};
+
+/* XRELAY_CMD_NETWORK_DEL - do */
+static const struct nla_policy xrelay_network_del_nl_policy[2] = {
+	[XRELAY_A_NETWORK_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+/* XRELAY_CMD_NETWORK_GET - do/dump */
+static const struct nla_policy xrelay_network_get_nl_policy[2] = {
+	[XRELAY_A_NETWORK_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
 /* Ops table for xrelay */
-const struct genl_ops xrelay_nl_ops[9] = {
+const struct genl_ops xrelay_nl_ops[13] = {
 	{
 		.cmd		= XRELAY_CMD_INSTANCE_NEW,
 		.doit		= xrelay_nl_instance_new_doit,
@@ -137,7 +222,7 @@ const struct genl_ops xrelay_nl_ops[9] = {
 		.cmd		= XRELAY_CMD_SESSION_NEW,
 		.doit		= xrelay_nl_session_new_doit,
 		.policy		= xrelay_session_new_nl_policy,
-		.maxattr	= 7,
+		.maxattr	= 13,
 		.flags		= GENL_UNS_ADMIN_PERM,
 	},
 	{
@@ -171,6 +256,35 @@ const struct genl_ops xrelay_nl_ops[9] = {
 		.cmd		= XRELAY_CMD_NETNS_SET,
 		.doit		= xrelay_nl_netns_set_doit,
 		.policy		= xrelay_netns_set_nl_policy,
+		.maxattr	= 1,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= XRELAY_CMD_NETWORK_NEW,
+		.doit		= xrelay_nl_network_new_doit,
+		.policy		= xrelay_network_new_nl_policy,
+		.maxattr	= 8,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= XRELAY_CMD_NETWORK_SET,
+		.doit		= xrelay_nl_network_set_doit,
+		.policy		= xrelay_network_set_nl_policy,
+		.maxattr	= 8,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= XRELAY_CMD_NETWORK_DEL,
+		.doit		= xrelay_nl_network_del_doit,
+		.policy		= xrelay_network_del_nl_policy,
+		.maxattr	= 1,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= XRELAY_CMD_NETWORK_GET,
+		.doit		= xrelay_nl_network_get_doit,
+		.dumpit		= xrelay_nl_network_get_dumpit,
+		.policy		= xrelay_network_get_nl_policy,
 		.maxattr	= 1,
 		.flags		= GENL_UNS_ADMIN_PERM,
 	},

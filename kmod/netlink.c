@@ -8,22 +8,18 @@
 #include <linux/jiffies.h>
 #include <net/genetlink.h>
 
+#include "datapath.h"
 #include "instance.h"
 #include "netlink-gen.h"
 #include "netlink.h"
 #include "netns.h"
 #include "session.h"
 
-#define XRELAY_ERR(info, attr, msg) \
-	NL_SET_ERR_MSG_ATTR((info)->extack, (attr), KBUILD_MODNAME ": " msg)
-
 /* Notifications stop before the family goes away, see xrelay_nl_uninit(). */
 static bool xrelay_nl_live;
 
-static struct genl_family xrelay_nl_family;
-
 /* One attribute pair per address: the IPv4 one and the IPv6 one. */
-static int xrelay_nl_get_addr(struct nlattr *v4, struct nlattr *v6, struct in6_addr *addr)
+int xrelay_nl_get_addr(struct nlattr *v4, struct nlattr *v6, struct in6_addr *addr)
 {
 	if (v4 && v6)
 		return -EINVAL;
@@ -36,21 +32,21 @@ static int xrelay_nl_get_addr(struct nlattr *v4, struct nlattr *v6, struct in6_a
 	return 0;
 }
 
-static int xrelay_nl_put_addr(struct sk_buff *skb, int v4_type, int v6_type,
-			      const struct in6_addr *addr)
+int xrelay_nl_put_addr(struct sk_buff *skb, int v4_type, int v6_type,
+		       const struct in6_addr *addr)
 {
 	if (xrelay_addr_is_v4(addr))
 		return nla_put_in_addr(skb, v4_type, addr->s6_addr32[3]);
 	return nla_put_in6_addr(skb, v6_type, addr);
 }
 
-static int xrelay_nl_put_stats(struct sk_buff *skb, int type, const struct xrelay_stats *st)
+int xrelay_nl_put_stats(struct sk_buff *skb, int type, const struct xrelay_stats *st)
 {
 	struct nlattr *nest = nla_nest_start(skb, type);
 	int i;
 
 	BUILD_BUG_ON(XRELAY_A_STATS_DROP_NO_SESSION + XRELAY_DROP_NR - 1 !=
-		     XRELAY_A_STATS_DROP_MALFORMED);
+		     XRELAY_A_STATS_DROP_ACL);
 	if (!nest)
 		return -EMSGSIZE;
 	if (nla_put_u64_64bit(skb, XRELAY_A_STATS_PACKETS, st->packets, 0) ||
@@ -67,7 +63,7 @@ cancel:
 	return -EMSGSIZE;
 }
 
-static void xrelay_stats_add(struct xrelay_stats *sum, const struct xrelay_stats *st)
+void xrelay_stats_add(struct xrelay_stats *sum, const struct xrelay_stats *st)
 {
 	int i;
 
@@ -133,6 +129,8 @@ static int xrelay_nl_put_side(struct sk_buff *skb, const struct xrelay_side *sid
 		     nla_put_u8(skb, XRELAY_A_SIDE_ALLOW_PREFIX_LEN,
 				info.allow.len - (xrelay_addr_is_v4(&info.allow.addr) ? 96 : 0))))
 			goto cancel;
+		if (xrelay_nl_put_side_admission(skb, side))
+			goto cancel;
 	}
 	if (xrelay_nl_put_stats(skb, XRELAY_A_SIDE_STATS, &info.stats))
 		goto cancel;
@@ -166,6 +164,7 @@ static int xrelay_nl_fill_session(struct sk_buff *skb, const struct xrelay_sessi
 	    (s->lifetime && nla_put_u32(skb, XRELAY_A_SESSION_LIFETIME, s->lifetime / HZ)) ||
 	    nla_put_u64_64bit(skb, XRELAY_A_SESSION_AGE_MSECS,
 			      jiffies_to_msecs(jiffies - s->created), 0) ||
+	    xrelay_nl_put_session_policy(skb, s) ||
 	    xrelay_nl_put_side(skb, &s->sides[0], false) ||
 	    xrelay_nl_put_side(skb, &s->sides[1], false)) {
 		genlmsg_cancel(skb, hdr);
@@ -309,8 +308,6 @@ static int xrelay_nl_get_prefix(struct genl_info *info, struct nlattr **tb,
 				struct xrelay_prefix *prefix)
 {
 	struct nlattr *len_attr = tb[XRELAY_A_SIDE_ALLOW_PREFIX_LEN];
-	unsigned int len, max;
-	struct in6_addr masked;
 	int ret;
 
 	ret = xrelay_nl_get_addr(tb[XRELAY_A_SIDE_ALLOW_IPV4], tb[XRELAY_A_SIDE_ALLOW_IPV6],
@@ -330,20 +327,8 @@ static int xrelay_nl_get_prefix(struct genl_info *info, struct nlattr **tb,
 		XRELAY_ERR(info, NULL, "allowed prefix needs allow-prefix-len");
 		return -EINVAL;
 	}
-	len = nla_get_u8(len_attr);
-	max = xrelay_addr_is_v4(&prefix->addr) ? 32 : 128;
-	if (len > max) {
-		XRELAY_ERR(info, len_attr, "allow-prefix-len exceeds 32 for an IPv4 prefix");
-		return -ERANGE;
-	}
-	prefix->len = len + 128 - max;
-	ipv6_addr_prefix(&masked, &prefix->addr, prefix->len);
-	if (!ipv6_addr_equal(&masked, &prefix->addr)) {
-		XRELAY_ERR(info, tb[XRELAY_A_SIDE_ALLOW_IPV4] ?: tb[XRELAY_A_SIDE_ALLOW_IPV6],
-			   "allowed prefix has host bits set");
-		return -EINVAL;
-	}
-	return 0;
+	return xrelay_nl_prefix_len(info, tb[XRELAY_A_SIDE_ALLOW_IPV4] ?: tb[XRELAY_A_SIDE_ALLOW_IPV6],
+				    len_attr, prefix);
 }
 
 static int xrelay_nl_get_side(struct genl_info *info, struct nlattr *nest,
@@ -430,10 +415,15 @@ int xrelay_nl_session_new_doit(struct sk_buff *skb, struct genl_info *info)
 	ret = xrelay_nl_get_side(info, attrs[XRELAY_A_SESSION_SIDE_B], &cfg.sides[1]);
 	if (ret)
 		return ret;
+	ret = xrelay_nl_get_session_policy(info, &cfg.policy);
+	if (ret)
+		return ret;
 
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
+	if (!msg) {
+		xrelay_policy_free(cfg.policy);
 		return -ENOMEM;
+	}
 	mutex_lock(&xn->lock);
 	ret = xrelay_session_create(xn, &cfg, &id, info->extack);
 	mutex_unlock(&xn->lock);
@@ -580,16 +570,21 @@ static int xrelay_nl_fill_netns(struct sk_buff *skb, struct xrelay_net *xn)
 {
 	struct xrelay_stats total = {}, st;
 	struct xrelay_instance *inst;
+	struct xrelay_network *nw;
+	u32 networks = 0;
 	unsigned long id;
 
 	xa_for_each(&xn->instances, id, inst) {
 		xrelay_pcpu_stats_sum(inst->stats, &st);
 		xrelay_stats_add(&total, &st);
 	}
+	xa_for_each(&xn->networks, id, nw)
+		networks++;
 	if (nla_put_u32(skb, XRELAY_A_NETNS_SESSION_LIMIT, xn->session_limit) ||
 	    nla_put_u32(skb, XRELAY_A_NETNS_SESSIONS, xn->session_count) ||
 	    nla_put_u32(skb, XRELAY_A_NETNS_INSTANCES,
 			xn->family_instances[0] + xn->family_instances[1]) ||
+	    nla_put_u32(skb, XRELAY_A_NETNS_NETWORKS, networks) ||
 	    xrelay_nl_put_stats(skb, XRELAY_A_NETNS_STATS, &total))
 		return -EMSGSIZE;
 	return 0;
@@ -745,7 +740,98 @@ void xrelay_nl_notify_limit(struct xrelay_net *xn)
 	xrelay_nl_event_send(xn, msg, hdr);
 }
 
-static struct genl_family xrelay_nl_family __ro_after_init = {
+/**
+ * xrelay_nl_notify_policy_drop() - show listeners a sample of policy drops
+ * @xn: namespace state
+ * @side: the side whose port received the packet
+ * @reason: why it was dropped; only the policy's reasons are reported
+ * @flow: the packet as received
+ *
+ * A flood of refused packets must not become a flood of events: a few a
+ * second per namespace are sent, the counters have the rest.
+ *
+ * Context: softirq, rcu_read_lock() held.
+ */
+void xrelay_nl_notify_policy_drop(struct xrelay_net *xn, const struct xrelay_side *side,
+				  enum xrelay_drop reason, const struct xrelay_flow *flow)
+{
+	static const u8 policy_reasons[XRELAY_DROP_NR] = {
+		[XRELAY_DROP_DENIED] = XRELAY_POLICY_DROP_DENIED + 1,
+		[XRELAY_DROP_PROTOCOL] = XRELAY_POLICY_DROP_PROTOCOL + 1,
+		[XRELAY_DROP_RATE_LIMIT] = XRELAY_POLICY_DROP_RATE_LIMIT + 1,
+		[XRELAY_DROP_QUOTA] = XRELAY_POLICY_DROP_QUOTA + 1,
+	};
+	const struct xrelay_session *s = side->session;
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!policy_reasons[reason] ||
+	    !genl_has_listeners(&xrelay_nl_family, xn->net, XRELAY_NLGRP_EVENTS) ||
+	    !__ratelimit(&xn->drop_events))
+		return;
+	msg = xrelay_nl_event_new(xn, XRELAY_CMD_POLICY_DROP_NTF, GFP_ATOMIC, &hdr);
+	if (!msg)
+		return;
+	if (nla_put_u32(msg, XRELAY_A_POLICY_DROP_SESSION, s->id) ||
+	    nla_put_u32(msg, XRELAY_A_POLICY_DROP_NETWORK, s->network) ||
+	    nla_put_u8(msg, XRELAY_A_POLICY_DROP_SIDE, xrelay_side_index(side)) ||
+	    nla_put_u8(msg, XRELAY_A_POLICY_DROP_REASON, policy_reasons[reason] - 1) ||
+	    xrelay_nl_put_addr(msg, XRELAY_A_POLICY_DROP_SOURCE_IPV4,
+			       XRELAY_A_POLICY_DROP_SOURCE_IPV6, &flow->saddr) ||
+	    nla_put_u16(msg, XRELAY_A_POLICY_DROP_SOURCE_PORT, ntohs(flow->sport))) {
+		nlmsg_free(msg);
+		return;
+	}
+	xrelay_nl_event_send(xn, msg, hdr);
+}
+
+/**
+ * xrelay_nl_notify_hub_drop() - show listeners a sample of what hubs refuse
+ * @xn: namespace state
+ * @network: the network whose hub refused the packet
+ * @saddr: its source
+ * @daddr: its destination
+ * @protocol: its IP protocol
+ * @sport: its source port, 0 if it has none
+ * @dport: its destination port, 0 if it has none
+ * @rule: the refusing rule counted from 1; 0 for the default, or for traffic
+ *	between two networks' overlays
+ *
+ * Paced like xrelay_nl_notify_policy_drop(), sharing its budget.
+ *
+ * Context: softirq, rcu_read_lock() held.
+ */
+void xrelay_nl_notify_hub_drop(struct xrelay_net *xn, u32 network, const struct in6_addr *saddr,
+			       const struct in6_addr *daddr, u8 protocol, u16 sport, u16 dport,
+			       u32 rule)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!genl_has_listeners(&xrelay_nl_family, xn->net, XRELAY_NLGRP_EVENTS) ||
+	    !__ratelimit(&xn->drop_events))
+		return;
+	msg = xrelay_nl_event_new(xn, XRELAY_CMD_POLICY_DROP_NTF, GFP_ATOMIC, &hdr);
+	if (!msg)
+		return;
+	if (nla_put_u32(msg, XRELAY_A_POLICY_DROP_SESSION, 0) ||
+	    nla_put_u32(msg, XRELAY_A_POLICY_DROP_NETWORK, network) ||
+	    nla_put_u8(msg, XRELAY_A_POLICY_DROP_REASON, XRELAY_POLICY_DROP_ACL) ||
+	    xrelay_nl_put_addr(msg, XRELAY_A_POLICY_DROP_SOURCE_IPV4,
+			       XRELAY_A_POLICY_DROP_SOURCE_IPV6, saddr) ||
+	    xrelay_nl_put_addr(msg, XRELAY_A_POLICY_DROP_DESTINATION_IPV4,
+			       XRELAY_A_POLICY_DROP_DESTINATION_IPV6, daddr) ||
+	    nla_put_u8(msg, XRELAY_A_POLICY_DROP_PROTOCOL, protocol) ||
+	    (sport && nla_put_u16(msg, XRELAY_A_POLICY_DROP_SOURCE_PORT, sport)) ||
+	    (dport && nla_put_u16(msg, XRELAY_A_POLICY_DROP_DESTINATION_PORT, dport)) ||
+	    nla_put_u32(msg, XRELAY_A_POLICY_DROP_RULE, rule)) {
+		nlmsg_free(msg);
+		return;
+	}
+	xrelay_nl_event_send(xn, msg, hdr);
+}
+
+struct genl_family xrelay_nl_family __ro_after_init = {
 	.name = XRELAY_FAMILY_NAME,
 	.version = XRELAY_FAMILY_VERSION,
 	.netnsok = true,

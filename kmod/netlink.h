@@ -2,7 +2,14 @@
 #ifndef _XRELAY_NETLINK_H
 #define _XRELAY_NETLINK_H
 
+#include <net/genetlink.h>
+
+#include "addr.h"
+#include "stats.h"
+
+struct xrelay_flow;
 struct xrelay_net;
+struct xrelay_policy;
 struct xrelay_session;
 struct xrelay_side;
 
@@ -12,5 +19,27 @@ void xrelay_nl_uninit(void);
 void xrelay_nl_notify_learned(struct xrelay_net *xn, const struct xrelay_side *side);
 void xrelay_nl_notify_expired(struct xrelay_net *xn, const struct xrelay_session *s, int reason);
 void xrelay_nl_notify_limit(struct xrelay_net *xn);
+void xrelay_nl_notify_policy_drop(struct xrelay_net *xn, const struct xrelay_side *side,
+				  enum xrelay_drop reason, const struct xrelay_flow *flow);
+void xrelay_nl_notify_hub_drop(struct xrelay_net *xn, u32 network, const struct in6_addr *saddr,
+			       const struct in6_addr *daddr, u8 protocol, u16 sport, u16 dport,
+			       u32 rule);
+
+/* Shared by the handlers in netlink.c and netlink-policy.c. */
+#define XRELAY_ERR(info, attr, msg) \
+	NL_SET_ERR_MSG_ATTR((info)->extack, (attr), KBUILD_MODNAME ": " msg)
+
+extern struct genl_family xrelay_nl_family;
+
+int xrelay_nl_get_addr(struct nlattr *v4, struct nlattr *v6, struct in6_addr *addr);
+int xrelay_nl_put_addr(struct sk_buff *skb, int v4_type, int v6_type,
+		       const struct in6_addr *addr);
+int xrelay_nl_put_stats(struct sk_buff *skb, int type, const struct xrelay_stats *st);
+void xrelay_stats_add(struct xrelay_stats *sum, const struct xrelay_stats *st);
+int xrelay_nl_prefix_len(struct genl_info *info, struct nlattr *addr_attr,
+			 struct nlattr *len_attr, struct xrelay_prefix *prefix);
+int xrelay_nl_get_session_policy(struct genl_info *info, struct xrelay_policy **policy);
+int xrelay_nl_put_session_policy(struct sk_buff *skb, const struct xrelay_session *s);
+int xrelay_nl_put_side_admission(struct sk_buff *skb, const struct xrelay_side *side);
 
 #endif /* _XRELAY_NETLINK_H */

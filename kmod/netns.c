@@ -7,6 +7,7 @@
 #include "hook.h"
 #include "instance.h"
 #include "netns.h"
+#include "network.h"
 #include "session.h"
 
 unsigned int xrelay_net_id __read_mostly;
@@ -42,6 +43,10 @@ static int __net_init xrelay_net_init(struct net *net)
 	mutex_init(&xn->lock);
 	xa_init_flags(&xn->sessions, XA_FLAGS_ALLOC1);
 	xa_init_flags(&xn->instances, XA_FLAGS_ALLOC1);
+	xa_init(&xn->networks);
+	/* A sample for diagnosis; the counters are exact. */
+	ratelimit_state_init(&xn->drop_events, HZ, 10);
+	ratelimit_set_flags(&xn->drop_events, RATELIMIT_MSG_ON_RELEASE);
 	xn->session_limit = XRELAY_DEFAULT_SESSION_LIMIT;
 	ret = xrelay_ports_init(xn);
 	if (ret)
@@ -57,10 +62,12 @@ static void __net_exit xrelay_net_exit(struct net *net)
 	cancel_delayed_work_sync(&xn->gc);
 	mutex_lock(&xn->lock);
 	xrelay_instances_destroy_all(xn);
+	xrelay_networks_destroy_all(xn);
 	mutex_unlock(&xn->lock);
 	xrelay_ports_uninit(xn);
 	xa_destroy(&xn->sessions);
 	xa_destroy(&xn->instances);
+	xa_destroy(&xn->networks);
 }
 
 static struct pernet_operations xrelay_net_ops = {

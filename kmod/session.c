@@ -14,6 +14,7 @@
 #include "instance.h"
 #include "netlink.h"
 #include "netns.h"
+#include "network.h"
 #include "session.h"
 
 static siphash_key_t xrelay_ports_secret __read_mostly;
@@ -125,6 +126,39 @@ static int xrelay_side_validate(struct xrelay_net *xn, const struct xrelay_insta
 	return 0;
 }
 
+/* A side's admission lists may only name addresses of the instance's family. */
+static int xrelay_admission_validate(const struct xrelay_instance *inst,
+				     const struct xrelay_admission *adm,
+				     struct netlink_ext_ack *extack)
+{
+	bool v4 = xrelay_addr_is_v4(&inst->addr);
+	u32 i;
+
+	for (i = 0; adm && i < adm->n_allow + adm->n_deny; i++) {
+		if (xrelay_addr_is_v4(&adm->prefixes[i].addr) != v4) {
+			NL_SET_ERR_MSG_MOD(extack, "admission prefix family differs from the instance's");
+			return -EAFNOSUPPORT;
+		}
+	}
+	return 0;
+}
+
+/* Sessions the network may still open under its policy's cap. */
+static int xrelay_network_room(struct xrelay_net *xn, u32 network, struct netlink_ext_ack *extack)
+{
+	struct xrelay_network *nw = xa_load(&xn->networks, network);
+	const struct xrelay_policy *policy;
+
+	if (!nw)
+		return 0;
+	policy = rcu_dereference_protected(nw->policy, lockdep_is_held(&xn->lock));
+	if (policy->max_sessions && nw->sessions >= policy->max_sessions) {
+		NL_SET_ERR_MSG_MOD(extack, "session limit of this overlay network reached");
+		return -ENOSPC;
+	}
+	return 0;
+}
+
 static int xrelay_session_validate(struct xrelay_net *xn, const struct xrelay_instance *inst,
 				   const struct xrelay_session_config *cfg,
 				   struct netlink_ext_ack *extack)
@@ -147,17 +181,23 @@ static int xrelay_session_validate(struct xrelay_net *xn, const struct xrelay_in
 		ret = xrelay_side_validate(xn, inst, &cfg->sides[i], extack);
 		if (ret)
 			return ret;
+		if (cfg->policy) {
+			ret = xrelay_admission_validate(inst, cfg->policy->admission[i], extack);
+			if (ret)
+				return ret;
+		}
 	}
 	if (xn->session_count >= xn->session_limit) {
 		NL_SET_ERR_MSG_MOD(extack, "session limit of this network namespace reached");
 		xrelay_nl_notify_limit(xn);
 		return -ENOSPC;
 	}
-	return 0;
+	return xrelay_network_room(xn, cfg->network ?: inst->network, extack);
 }
 
 static void xrelay_session_free(struct xrelay_session *s)
 {
+	xrelay_policy_free(s->policy);
 	free_percpu(s->stats);
 	kmem_cache_free(xrelay_session_cache, s);
 }
@@ -170,7 +210,7 @@ static void xrelay_session_free_rcu(struct rcu_head *rcu)
 /**
  * xrelay_session_create() - open a session on two ports of an instance
  * @xn: namespace state
- * @cfg: requested session
+ * @cfg: requested session; its policy is consumed, also on failure
  * @id: set to the new session's id
  * @extack: where to say what is wrong
  *
@@ -188,23 +228,28 @@ int xrelay_session_create(struct xrelay_net *xn, const struct xrelay_session_con
 	inst = xa_load(&xn->instances, cfg->instance);
 	if (!inst) {
 		NL_SET_ERR_MSG_MOD(extack, "no instance with this id");
-		return -ENOENT;
+		ret = -ENOENT;
+		goto err_policy;
 	}
 	ret = xrelay_session_validate(xn, inst, cfg, extack);
 	if (ret)
-		return ret;
+		goto err_policy;
 
+	ret = -ENOMEM;
 	s = kmem_cache_zalloc(xrelay_session_cache, GFP_KERNEL);
 	if (!s)
-		return -ENOMEM;
+		goto err_policy;
 	s->stats = alloc_percpu_gfp(struct xrelay_session_pcpu, GFP_KERNEL_ACCOUNT);
 	if (!s->stats) {
 		kmem_cache_free(xrelay_session_cache, s);
-		return -ENOMEM;
+		goto err_policy;
 	}
+	s->policy = cfg->policy;
+	xrelay_bucket_init(&s->bucket);
 	seqlock_init(&s->peer_lock);
 	s->instance = inst;
 	s->network = cfg->network ?: inst->network;
+	s->overlay = xa_load(&xn->networks, s->network);
 	s->created = jiffies;
 	s->idle_timeout = (unsigned long)cfg->idle_timeout * HZ;
 	s->lifetime = (unsigned long)cfg->lifetime * HZ;
@@ -223,6 +268,8 @@ int xrelay_session_create(struct xrelay_net *xn, const struct xrelay_session_con
 		goto err_remove_a;
 
 	inst->sessions++;
+	if (s->overlay)
+		s->overlay->sessions++;
 	xn->session_count++;
 	xrelay_gc_schedule(xn);
 	*id = s->id;
@@ -242,6 +289,9 @@ err_msg:
 	if (ret == -EEXIST)
 		NL_SET_ERR_MSG_MOD(extack, "port is already used by another session");
 	return ret;
+err_policy:
+	xrelay_policy_free(cfg->policy);
+	return ret;
 }
 
 /**
@@ -258,6 +308,8 @@ void xrelay_session_destroy(struct xrelay_net *xn, struct xrelay_session *s)
 	rhashtable_remove_fast(&xn->ports, &s->sides[1].node, xrelay_ports_params);
 	xa_erase(&xn->sessions, s->id);
 	s->instance->sessions--;
+	if (s->overlay)
+		s->overlay->sessions--;
 	xn->session_count--;
 	call_rcu(&s->rcu, xrelay_session_free_rcu);
 }

@@ -7,11 +7,13 @@
 #include <linux/seqlock.h>
 
 #include "addr.h"
+#include "policy.h"
 #include "stats.h"
 #include "uapi/linux/xrelay.h"
 
 struct xrelay_instance;
 struct xrelay_net;
+struct xrelay_network;
 struct xrelay_session;
 
 /* Key of the port table: the relay address and port a packet arrived on. */
@@ -61,6 +63,10 @@ struct xrelay_session_pcpu {
  * @stats: forwarded packets and bytes per side
  * @id: session id, unique in the namespace
  * @network: overlay network the session belongs to
+ * @overlay: that network's policy and totals, once the network has them
+ * @policy: the session's own policy, overriding the network's; NULL if none
+ * @bucket: state of the session's rate limit
+ * @quota_used: payload bytes forwarded while a quota applied
  * @created: jiffies at creation
  * @idle_timeout: jiffies without an accepted packet after which it expires
  * @lifetime: jiffies after creation at which it expires; 0 for none
@@ -73,6 +79,10 @@ struct xrelay_session {
 	struct xrelay_session_pcpu __percpu *stats;
 	u32 id;
 	u32 network;
+	struct xrelay_network *overlay;
+	struct xrelay_policy *policy;
+	struct xrelay_bucket bucket;
+	atomic64_t quota_used;
 	unsigned long created;
 	unsigned long idle_timeout;
 	unsigned long lifetime;
@@ -93,6 +103,7 @@ struct xrelay_session_config {
 	u32 idle_timeout;
 	u32 lifetime;
 	struct xrelay_side_config sides[2];
+	struct xrelay_policy *policy;
 };
 
 /* What netlink reports of a side, read consistently. */

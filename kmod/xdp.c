@@ -144,6 +144,10 @@ noinline int xrelay_xdp_decide(struct xdp_md *ctx, struct xrelay_xdp_flow *flow,
 	memcpy(&f.daddr, flow->daddr, sizeof(f.daddr));
 	f.sport = (__force __be16)flow->sport;
 	f.dport = (__force __be16)flow->dport;
+	f.bytes = flow->payload;
+	f.packets = 1;
+	f.first_len = flow->payload;
+	memcpy(f.head, flow->head, sizeof(f.head));
 
 	switch (xrelay_datapath_classify(xn, &f, &side)) {
 	case XRELAY_PASS:

@@ -66,6 +66,12 @@ class Spec:
             sys.exit("%s: unknown constant %s in checks" % (self.path, value))
         return "%s_%s" % (self.prefix, c_upper(value))
 
+    def enum(self, name):
+        for e in self.enums:
+            if e["name"] == name:
+                return e
+        sys.exit("%s: unknown enum %s" % (self.path, name))
+
     def value(self, v):
         return v if isinstance(v, int) else self.consts[v]
 
@@ -86,6 +92,8 @@ class Spec:
         if t in ("u8", "u16", "u32", "u64"):
             nla = "NLA_%s" % (("BE" + t[1:]) if be else t.upper())
             lo, hi = checks.get("min"), checks.get("max")
+            if hi is None and "enum" in a:
+                hi = len(self.enum(a["enum"])["entries"]) - 1
             if any(v is not None and not -32768 <= self.value(v) <= 32767 for v in (lo, hi)):
                 # The policy's inline min/max are s16: wider ranges need a table.
                 return "NLA_POLICY_FULL_RANGE(%s, &%s)" % (nla, self.range_table(a, lo, hi))
@@ -102,6 +110,10 @@ class Spec:
             if "max-len" in checks:
                 return "{ .type = NLA_BINARY, .len = %s, }" % self.limit(checks["max-len"])
             return "{ .type = NLA_BINARY, }"
+        if t == "string":
+            if "max-len" in checks:
+                return "{ .type = NLA_NUL_STRING, .len = %s, }" % self.limit(checks["max-len"])
+            return "{ .type = NLA_NUL_STRING, }"
         if t == "flag":
             return "{ .type = NLA_FLAG, }"
         if t == "nest":
