@@ -75,21 +75,29 @@ static int xrelay_nl_get_prefix_nest(struct genl_info *info, struct nlattr *nest
 }
 
 /*
- * An admission nest into compiled lists of at most @max prefixes each;
- * *@adm stays NULL when both lists are empty.
+ * One attribute holds at most 64 KiB, so long lists come as several
+ * attributes of the same type, taken together: iterate over the nests of
+ * @type among the attributes at @head (@len bytes), and the entries in them.
  */
-static int xrelay_nl_get_admission(struct genl_info *info, struct nlattr *nest, u32 max,
-				   struct xrelay_admission **adm)
+#define xrelay_nl_for_each_entry(entry, nest, head, len, type, rem, nest_rem)		\
+	nla_for_each_attr(nest, head, len, nest_rem)					\
+		if (nla_type(nest) == (type))						\
+			nla_for_each_nested(entry, nest, rem)
+
+/*
+ * The admission nests of @type at @head into compiled lists of at most @max
+ * prefixes each; *@adm stays NULL when both lists are empty.
+ */
+static int xrelay_nl_get_admission(struct genl_info *info, struct nlattr *head, int len,
+				   int type, u32 max, struct xrelay_admission **adm)
 {
 	u32 count[2] = {}, next[2];
-	struct nlattr *attr;
-	int rem, ret;
+	struct nlattr *nest, *attr;
+	int rem, nest_rem, ret;
 	bool deny;
 
 	*adm = NULL;
-	if (!nest)
-		return 0;
-	nla_for_each_nested(attr, nest, rem) {
+	xrelay_nl_for_each_entry(attr, nest, head, len, type, rem, nest_rem) {
 		deny = nla_type(attr) == XRELAY_A_ADMISSION_DENY;
 		if (++count[deny] > max) {
 			XRELAY_ERR(info, attr, "too many prefixes in an admission list");
@@ -103,7 +111,7 @@ static int xrelay_nl_get_admission(struct genl_info *info, struct nlattr *nest, 
 		return -ENOMEM;
 	next[0] = 0;
 	next[1] = count[0];
-	nla_for_each_nested(attr, nest, rem) {
+	xrelay_nl_for_each_entry(attr, nest, head, len, type, rem, nest_rem) {
 		deny = nla_type(attr) == XRELAY_A_ADMISSION_DENY;
 		ret = xrelay_nl_get_prefix_nest(info, attr, &(*adm)->prefixes[next[deny]++]);
 		if (ret)
@@ -142,7 +150,7 @@ static int xrelay_nl_get_hub_group(struct genl_info *info, struct nlattr *nest,
 		XRELAY_ERR(info, nest, "hub group needs at least one member");
 		return -EINVAL;
 	}
-	if (n > XRELAY_MAX_PREFIXES) {
+	if (n > XRELAY_MAX_GROUP_MEMBERS) {
 		XRELAY_ERR(info, nest, "too many members in a hub group");
 		return -E2BIG;
 	}
@@ -290,15 +298,21 @@ static int xrelay_nl_get_hub_interface(struct genl_info *info, struct nlattr *at
 	return 0;
 }
 
+/* A request's hub attributes, taken together: a long ruleset needs several. */
+#define xrelay_nl_for_each_hub_entry(entry, nest, info, rem, nest_rem)			\
+	xrelay_nl_for_each_entry(entry, nest, nlmsg_attrdata((info)->nlhdr, GENL_HDRLEN),	\
+				 nlmsg_attrlen((info)->nlhdr, GENL_HDRLEN),			\
+				 XRELAY_A_NETWORK_HUB, rem, nest_rem)
+
 /* Counts a hub's entries of each kind, the rules' own prefixes among the groups. */
-static int xrelay_nl_count_hub(struct genl_info *info, struct nlattr *nest, u32 *interfaces,
-			       u32 *named, u32 *groups, u32 *rules)
+static int xrelay_nl_count_hub(struct genl_info *info, u32 *interfaces, u32 *named,
+			       u32 *groups, u32 *rules)
 {
-	struct nlattr *attr;
-	int rem;
+	struct nlattr *nest, *attr;
+	int rem, nest_rem;
 
 	*interfaces = *named = *groups = *rules = 0;
-	nla_for_each_nested(attr, nest, rem) {
+	xrelay_nl_for_each_hub_entry(attr, nest, info, rem, nest_rem) {
 		switch (nla_type(attr)) {
 		case XRELAY_A_HUB_INTERFACE:
 			++*interfaces;
@@ -315,30 +329,29 @@ static int xrelay_nl_count_hub(struct genl_info *info, struct nlattr *nest, u32 
 		}
 	}
 	if (!*interfaces) {
-		XRELAY_ERR(info, nest, "hub needs at least one interface");
+		XRELAY_ERR(info, info->attrs[XRELAY_A_NETWORK_HUB],
+			   "hub needs at least one interface");
 		return -EINVAL;
 	}
 	if (*interfaces > XRELAY_MAX_HUB_RULES || *named > XRELAY_MAX_HUB_RULES ||
 	    *rules > XRELAY_MAX_HUB_RULES) {
-		XRELAY_ERR(info, nest, "too many interfaces, groups or rules in a hub");
+		XRELAY_ERR(info, info->attrs[XRELAY_A_NETWORK_HUB],
+			   "too many interfaces, groups or rules in a hub");
 		return -E2BIG;
 	}
 	return 0;
 }
 
-static int xrelay_nl_get_hub(struct genl_info *info, struct nlattr *nest,
-			     struct xrelay_hub **hubp)
+static int xrelay_nl_get_hub(struct genl_info *info, struct xrelay_hub **hubp)
 {
 	u32 n_interfaces, n_named, n_groups, n_rules, i = 0, g = 0, r = 0;
 	struct xrelay_hub_group **by_name = NULL;
+	struct nlattr *nest, *attr;
 	struct xrelay_hub *hub;
-	struct nlattr *attr;
-	int rem, ret;
+	int rem, nest_rem, ret;
 
 	*hubp = NULL;
-	if (!nest)
-		return 0;
-	ret = xrelay_nl_count_hub(info, nest, &n_interfaces, &n_named, &n_groups, &n_rules);
+	ret = xrelay_nl_count_hub(info, &n_interfaces, &n_named, &n_groups, &n_rules);
 	if (ret)
 		return ret;
 	hub = xrelay_hub_alloc(n_interfaces, n_groups, n_rules);
@@ -347,14 +360,22 @@ static int xrelay_nl_get_hub(struct genl_info *info, struct nlattr *nest,
 		ret = -ENOMEM;
 		goto err;
 	}
-	attr = nla_find_nested(nest, XRELAY_A_HUB_DEFAULT);
-	hub->locked = attr && nla_get_u8(attr) == XRELAY_HUB_DEFAULT_LOCKED;
-
-	nla_for_each_nested(attr, nest, rem) {
-		if (nla_type(attr) == XRELAY_A_HUB_INTERFACE)
+	xrelay_nl_for_each_hub_entry(attr, nest, info, rem, nest_rem) {
+		switch (nla_type(attr)) {
+		case XRELAY_A_HUB_DEFAULT:
+			hub->locked = nla_get_u8(attr) == XRELAY_HUB_DEFAULT_LOCKED;
+			break;
+		case XRELAY_A_HUB_INTERFACE:
 			ret = xrelay_nl_get_hub_interface(info, attr, hub, i++);
-		else if (nla_type(attr) == XRELAY_A_HUB_GROUP)
+			break;
+		case XRELAY_A_HUB_GROUP:
 			ret = xrelay_nl_get_hub_group(info, attr, &hub->groups[g++]);
+			break;
+		case XRELAY_A_HUB_DEFAULT_HITS:
+			XRELAY_ERR(info, attr, "hub default-hits is read-only");
+			ret = -EINVAL;
+			break;
+		}
 		if (ret)
 			goto err;
 	}
@@ -363,12 +384,13 @@ static int xrelay_nl_get_hub(struct genl_info *info, struct nlattr *nest,
 	sort(by_name, n_named, sizeof(*by_name), xrelay_hub_group_cmp, NULL);
 	for (i = 1; i < n_named; i++) {
 		if (!strcmp(by_name[i - 1]->name, by_name[i]->name)) {
-			XRELAY_ERR(info, nest, "hub has two groups of the same name");
+			XRELAY_ERR(info, info->attrs[XRELAY_A_NETWORK_HUB],
+				   "hub has two groups of the same name");
 			ret = -EINVAL;
 			goto err;
 		}
 	}
-	nla_for_each_nested(attr, nest, rem) {
+	xrelay_nl_for_each_hub_entry(attr, nest, info, rem, nest_rem) {
 		if (nla_type(attr) != XRELAY_A_HUB_RULE)
 			continue;
 		ret = xrelay_nl_get_hub_rule(info, attr, hub, by_name, n_named, &g,
@@ -455,10 +477,12 @@ static struct xrelay_policy *xrelay_nl_get_network_policy(struct genl_info *info
 	if (!ret)
 		ret = xrelay_nl_get_rate(info, attrs[XRELAY_A_NETWORK_RATE_LIMIT], &policy->rate);
 	if (!ret)
-		ret = xrelay_nl_get_admission(info, attrs[XRELAY_A_NETWORK_ADMISSION],
-					      XRELAY_MAX_PREFIXES, &policy->admission[0]);
-	if (!ret)
-		ret = xrelay_nl_get_hub(info, attrs[XRELAY_A_NETWORK_HUB], &policy->hub);
+		ret = xrelay_nl_get_admission(info, nlmsg_attrdata(info->nlhdr, GENL_HDRLEN),
+					      nlmsg_attrlen(info->nlhdr, GENL_HDRLEN),
+					      XRELAY_A_NETWORK_ADMISSION, XRELAY_MAX_PREFIXES,
+					      &policy->admission[0]);
+	if (!ret && attrs[XRELAY_A_NETWORK_HUB])
+		ret = xrelay_nl_get_hub(info, &policy->hub);
 	if (ret) {
 		xrelay_policy_free(policy);
 		return ERR_PTR(ret);
@@ -489,8 +513,8 @@ int xrelay_nl_get_session_policy(struct genl_info *info, struct xrelay_policy **
 	ret = xrelay_nl_get_policy_common(info, p, XRELAY_A_SESSION_RATE_LIMIT,
 					  XRELAY_A_SESSION_QUOTA, XRELAY_A_SESSION_PROTOCOL);
 	for (i = 0; !ret && i < 2; i++)
-		ret = xrelay_nl_get_admission(info, nla_find_nested(attrs[sides[i]],
-								    XRELAY_A_SIDE_ADMISSION),
+		ret = xrelay_nl_get_admission(info, nla_data(attrs[sides[i]]),
+					      nla_len(attrs[sides[i]]), XRELAY_A_SIDE_ADMISSION,
 					      XRELAY_MAX_SIDE_PREFIXES, &p->admission[i]);
 	if (ret || (!p->admission[0] && !p->admission[1] && !p->has_protocol &&
 		    !p->session_quota && !xrelay_rate_set(&p->session_rate))) {
@@ -517,26 +541,51 @@ static int xrelay_nl_put_prefix(struct sk_buff *skb, int type, const struct xrel
 	return 0;
 }
 
+/*
+ * Long lists go out as several nests of one type, a new one whenever the
+ * current one has grown past XRELAY_NL_CHUNK: an attribute holds 64 KiB at
+ * most, and no single entry is larger than 16 KiB.
+ */
+#define XRELAY_NL_CHUNK		(48 * 1024)
+
+struct xrelay_nl_chunks {
+	struct sk_buff *skb;
+	int type;
+	struct nlattr *nest;
+};
+
+/* Makes room for the next entry. */
+static int xrelay_nl_chunk(struct xrelay_nl_chunks *c)
+{
+	if (c->nest && skb_tail_pointer(c->skb) - (unsigned char *)c->nest < XRELAY_NL_CHUNK)
+		return 0;
+	if (c->nest)
+		nla_nest_end(c->skb, c->nest);
+	c->nest = nla_nest_start(c->skb, c->type);
+	return c->nest ? 0 : -EMSGSIZE;
+}
+
+static void xrelay_nl_chunks_end(struct xrelay_nl_chunks *c)
+{
+	if (c->nest)
+		nla_nest_end(c->skb, c->nest);
+}
+
+/* On failure the caller cancels the whole message. */
 static int xrelay_nl_put_admission(struct sk_buff *skb, int type,
 				   const struct xrelay_admission *adm)
 {
-	struct nlattr *nest;
+	struct xrelay_nl_chunks chunks = { .skb = skb, .type = type };
 	u32 i;
 
-	if (!adm)
-		return 0;
-	nest = nla_nest_start(skb, type);
-	if (!nest)
-		return -EMSGSIZE;
-	for (i = 0; i < adm->n_allow + adm->n_deny; i++) {
-		if (xrelay_nl_put_prefix(skb, i < adm->n_allow ? XRELAY_A_ADMISSION_ALLOW :
+	for (i = 0; adm && i < adm->n_allow + adm->n_deny; i++) {
+		if (xrelay_nl_chunk(&chunks) ||
+		    xrelay_nl_put_prefix(skb, i < adm->n_allow ? XRELAY_A_ADMISSION_ALLOW :
 								  XRELAY_A_ADMISSION_DENY,
-					 &adm->prefixes[i])) {
-			nla_nest_cancel(skb, nest);
+					 &adm->prefixes[i]))
 			return -EMSGSIZE;
-		}
 	}
-	nla_nest_end(skb, nest);
+	xrelay_nl_chunks_end(&chunks);
 	return 0;
 }
 
@@ -619,35 +668,33 @@ cancel:
 	return -EMSGSIZE;
 }
 
+/* On failure the caller cancels the whole message. */
 static int xrelay_nl_put_hub(struct sk_buff *skb, const struct xrelay_hub *hub)
 {
-	struct nlattr *nest;
+	struct xrelay_nl_chunks chunks = { .skb = skb, .type = XRELAY_A_NETWORK_HUB };
 	u32 i;
 
 	if (!hub)
 		return 0;
-	nest = nla_nest_start(skb, XRELAY_A_NETWORK_HUB);
-	if (!nest)
+	if (xrelay_nl_chunk(&chunks) ||
+	    nla_put_u8(skb, XRELAY_A_HUB_DEFAULT,
+		       hub->locked ? XRELAY_HUB_DEFAULT_LOCKED : XRELAY_HUB_DEFAULT_OPEN) ||
+	    nla_put_u64_64bit(skb, XRELAY_A_HUB_DEFAULT_HITS,
+			      xrelay_hub_hits(hub, hub->n_rules), 0))
 		return -EMSGSIZE;
 	for (i = 0; i < hub->n_interfaces; i++)
-		if (nla_put_string(skb, XRELAY_A_HUB_INTERFACE, hub->interfaces[i]))
-			goto cancel;
-	if (nla_put_u8(skb, XRELAY_A_HUB_DEFAULT,
-		       hub->locked ? XRELAY_HUB_DEFAULT_LOCKED : XRELAY_HUB_DEFAULT_OPEN))
-		goto cancel;
+		if (xrelay_nl_chunk(&chunks) ||
+		    nla_put_string(skb, XRELAY_A_HUB_INTERFACE, hub->interfaces[i]))
+			return -EMSGSIZE;
 	for (i = 0; i < hub->n_groups; i++)
-		if (hub->groups[i].name[0] && xrelay_nl_put_hub_group(skb, &hub->groups[i]))
-			goto cancel;
+		if (hub->groups[i].name[0] &&
+		    (xrelay_nl_chunk(&chunks) || xrelay_nl_put_hub_group(skb, &hub->groups[i])))
+			return -EMSGSIZE;
 	for (i = 0; i < hub->n_rules; i++)
-		if (xrelay_nl_put_hub_rule(skb, hub, i))
-			goto cancel;
-	if (nla_put_u64_64bit(skb, XRELAY_A_HUB_DEFAULT_HITS, xrelay_hub_hits(hub, hub->n_rules), 0))
-		goto cancel;
-	nla_nest_end(skb, nest);
+		if (xrelay_nl_chunk(&chunks) || xrelay_nl_put_hub_rule(skb, hub, i))
+			return -EMSGSIZE;
+	xrelay_nl_chunks_end(&chunks);
 	return 0;
-cancel:
-	nla_nest_cancel(skb, nest);
-	return -EMSGSIZE;
 }
 
 static int xrelay_nl_put_policy_common(struct sk_buff *skb, const struct xrelay_policy *policy,

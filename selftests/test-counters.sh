@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# xdp-modes: run again with the XDP fast path attached (see run-guest.sh)
+# xdp-modes: native generic (run again with XDP attached, see run-guest.sh)
 #
 # Counters exact to the packet and the byte: per side, per instance (its
 # sessions plus packets to unused ports) and per namespace (all instances).

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# xdp-modes: run again with the XDP fast path attached (see run-guest.sh)
+# xdp-modes: native (run again with XDP attached, see run-guest.sh)
 #
 # Session expiry: idle timeout and lifetime, the session-expired events that
 # report them with the final counters, and what happens to packets that

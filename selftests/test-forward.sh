@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# xdp-modes: run again with the XDP fast path attached (see run-guest.sh)
+# xdp-modes: native generic (run again with XDP attached, see run-guest.sh)
 #
 # Forwarding both ways, IPv4 and IPv6, between two learned sides.
 #

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# xdp-modes: run again with the XDP fast path attached (see run-guest.sh)
+# xdp-modes: native generic (run again with XDP attached, see run-guest.sh)
 #
 # Pinned sides: forwarding without any latching, a pinned side next to a
 # learned one, and pinned peers that must never be accepted.

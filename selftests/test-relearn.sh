@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# xdp-modes: run again with the XDP fast path attached (see run-guest.sh)
+# xdp-modes: native (run again with XDP attached, see run-guest.sh)
 #
 # Relearning: a latched side accepts a new source only once its peer has
 # been idle for longer than relearn-timeout (3 s here), and says so with a

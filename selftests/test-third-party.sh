@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# xdp-modes: run again with the XDP fast path attached (see run-guest.sh)
+# xdp-modes: native generic (run again with XDP attached, see run-guest.sh)
 #
 # Sources other than a side's peer: a third host on A's link hitting a
 # latched port, learned sides restricted to a prefix, and sources no side

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# xdp-modes: run again with the XDP fast path attached (see run-guest.sh)
+# xdp-modes: native generic (run again with XDP attached, see run-guest.sh)
 #
 # A real overlay through the relay: two WireGuard peers whose endpoints are
 # the relay's two ports of one session, both sides learned.
