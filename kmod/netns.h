@@ -14,6 +14,9 @@ struct xrelay_hub_index;
 
 #define XRELAY_DEFAULT_SESSION_LIMIT	(1U << 20)
 
+/* Seconds the expiry wheel spans: a session is looked at when due, or once a turn. */
+#define XRELAY_EXPIRY_SLOTS		64
+
 /**
  * struct xrelay_net - relay state of one network namespace
  * @net: the namespace
@@ -28,6 +31,8 @@ struct xrelay_hub_index;
  * @family_instances: instances per family (index: 0 IPv4, 1 IPv6); the
  *	netfilter hook and defragmentation of a family are on while nonzero
  * @gc: periodic expiry of idle and outlived sessions
+ * @expiry: sessions by the second they may end, modulo XRELAY_EXPIRY_SLOTS
+ * @expiry_next: the next second (jiffies / HZ) whose slot the GC looks at
  * @drop_events: paces policy-drop notifications from the datapath
  * @hub_index: overlay interface name -> network, for networks with a hub
  * @hub_hooks: whether the hub hook and conntrack are on (under @lock)
@@ -44,6 +49,8 @@ struct xrelay_net {
 	u32 session_count;
 	unsigned int family_instances[2];
 	struct delayed_work gc;
+	struct hlist_head expiry[XRELAY_EXPIRY_SLOTS];
+	unsigned long expiry_next;
 	struct ratelimit_state drop_events;
 	struct xrelay_hub_index __rcu *hub_index;
 	bool hub_hooks;

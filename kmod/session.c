@@ -84,7 +84,7 @@ static void xrelay_side_init(struct xrelay_side *side, struct xrelay_session *s,
 	side->key.addr = inst->addr;
 	side->key.port = htons(cfg->port);
 	side->allow = cfg->allow;
-	side->relearn_timeout = (unsigned long)cfg->relearn_timeout * HZ;
+	side->relearn_timeout = cfg->relearn_timeout * HZ;
 	side->last_rx = s->created;
 	if (cfg->pinned) {
 		side->peer = cfg->peer;
@@ -195,6 +195,40 @@ static int xrelay_session_validate(struct xrelay_net *xn, const struct xrelay_in
 	return xrelay_network_room(xn, cfg->network ?: inst->network, extack);
 }
 
+/*
+ * Expiry is a wheel of one-second slots: a session waits in the slot of the
+ * second it would end if no packet came, and is looked at only then (or,
+ * ending further away than the wheel spans, once a turn). Traffic does not
+ * move it: when its slot comes and it has been busy, it moves on to its new
+ * end. So the GC's work follows the number of sessions due, not the number
+ * of sessions.
+ */
+static unsigned long xrelay_session_deadline(const struct xrelay_session *s)
+{
+	unsigned long last = s->created, deadline;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		unsigned long rx = READ_ONCE(s->sides[i].last_rx);
+
+		if (time_after(rx, last))
+			last = rx;
+	}
+	deadline = last + s->idle_timeout + 1;
+	if (s->lifetime && time_before(s->created + s->lifetime, deadline))
+		deadline = s->created + s->lifetime;
+	return deadline;
+}
+
+static void xrelay_expiry_queue(struct xrelay_net *xn, struct xrelay_session *s)
+{
+	unsigned long second = DIV_ROUND_UP(xrelay_session_deadline(s), HZ);
+
+	if (time_before(second, xn->expiry_next))
+		second = xn->expiry_next;
+	hlist_add_head(&s->expiry, &xn->expiry[second % XRELAY_EXPIRY_SLOTS]);
+}
+
 static void xrelay_session_free(struct xrelay_session *s)
 {
 	xrelay_policy_free(s->policy);
@@ -251,8 +285,8 @@ int xrelay_session_create(struct xrelay_net *xn, const struct xrelay_session_con
 	s->network = cfg->network ?: inst->network;
 	s->overlay = xa_load(&xn->networks, s->network);
 	s->created = jiffies;
-	s->idle_timeout = (unsigned long)cfg->idle_timeout * HZ;
-	s->lifetime = (unsigned long)cfg->lifetime * HZ;
+	s->idle_timeout = cfg->idle_timeout * HZ;
+	s->lifetime = cfg->lifetime * HZ;
 	for (i = 0; i < 2; i++)
 		xrelay_side_init(&s->sides[i], s, inst, &cfg->sides[i]);
 
@@ -270,7 +304,10 @@ int xrelay_session_create(struct xrelay_net *xn, const struct xrelay_session_con
 	inst->sessions++;
 	if (s->overlay)
 		s->overlay->sessions++;
-	xn->session_count++;
+	/* The wheel stands still while the namespace has no sessions. */
+	if (!xn->session_count++)
+		xn->expiry_next = jiffies / HZ;
+	xrelay_expiry_queue(xn, s);
 	xrelay_gc_schedule(xn);
 	*id = s->id;
 	return 0;
@@ -307,6 +344,7 @@ void xrelay_session_destroy(struct xrelay_net *xn, struct xrelay_session *s)
 	rhashtable_remove_fast(&xn->ports, &s->sides[0].node, xrelay_ports_params);
 	rhashtable_remove_fast(&xn->ports, &s->sides[1].node, xrelay_ports_params);
 	xa_erase(&xn->sessions, s->id);
+	hlist_del_init(&s->expiry);
 	s->instance->sessions--;
 	if (s->overlay)
 		s->overlay->sessions--;
@@ -365,38 +403,58 @@ int xrelay_session_expired(const struct xrelay_session *s, unsigned long now)
 	return -1;
 }
 
-/**
- * xrelay_sessions_expire() - remove the sessions that have ended, with events
- * @xn: namespace state
- *
- * Context: process context.
- * Return: true while the namespace still has sessions.
- */
-bool xrelay_sessions_expire(struct xrelay_net *xn)
+/* Ends or requeues the sessions of one second's slot. */
+static void xrelay_expiry_slot(struct xrelay_net *xn, struct hlist_head *slot)
 {
 	struct xrelay_session *s;
+	HLIST_HEAD(due);
 	unsigned int n = 0;
-	unsigned long id;
-	bool remaining;
 	int reason;
 
-	mutex_lock(&xn->lock);
-	xa_for_each(&xn->sessions, id, s) {
+	/*
+	 * Taken off the wheel first, so that the lock can be dropped between
+	 * batches: a session destroyed meanwhile unlinks itself from @due.
+	 */
+	hlist_move_list(slot, &due);
+	while (!hlist_empty(&due)) {
+		s = hlist_entry(due.first, struct xrelay_session, expiry);
+		hlist_del_init(&s->expiry);
 		reason = xrelay_session_expired(s, jiffies);
 		if (reason >= 0) {
 			xrelay_nl_notify_expired(xn, s, reason);
 			xrelay_session_destroy(xn, s);
+		} else {
+			xrelay_expiry_queue(xn, s);
 		}
-		/*
-		 * Let configuration in between batches: nothing is held over
-		 * the gap, the walk goes on from the next id.
-		 */
 		if (!(++n % XRELAY_WALK_BATCH)) {
 			mutex_unlock(&xn->lock);
 			cond_resched();
 			mutex_lock(&xn->lock);
 		}
 	}
+}
+
+/**
+ * xrelay_sessions_expire() - remove the sessions that have ended, with events
+ * @xn: namespace state
+ *
+ * Looks at the wheel's slots of the seconds gone by since the last run.
+ *
+ * Context: process context.
+ * Return: true while the namespace still has sessions.
+ */
+bool xrelay_sessions_expire(struct xrelay_net *xn)
+{
+	unsigned long now;
+	bool remaining;
+
+	mutex_lock(&xn->lock);
+	now = jiffies / HZ;
+	/* After a long stall one turn of the wheel sees every slot. */
+	if (time_after(now, xn->expiry_next + XRELAY_EXPIRY_SLOTS))
+		xn->expiry_next = now - XRELAY_EXPIRY_SLOTS;
+	while (!time_after(xn->expiry_next, now) && xn->session_count)
+		xrelay_expiry_slot(xn, &xn->expiry[xn->expiry_next++ % XRELAY_EXPIRY_SLOTS]);
 	remaining = xn->session_count > 0;
 	mutex_unlock(&xn->lock);
 	return remaining;

@@ -27,23 +27,23 @@ struct xrelay_key {
  * struct xrelay_side - one endpoint of a session, and the relay port facing it
  * @node: entry in the namespace's port table
  * @key: relay address and this side's port
+ * @state: enum xrelay_side_state (under session->peer_lock)
+ * @relearn_timeout: idle jiffies after which another source may latch
  * @session: the session the side belongs to
  * @peer: pinned or latched peer (under session->peer_lock)
- * @state: enum xrelay_side_state (under session->peer_lock)
  * @allow: sources a learned side may latch; len 0 allows any
  * @last_rx: jiffies of the peer's last accepted packet
- * @relearn_timeout: idle time after which another source may latch
  * @drops: drops of packets that arrived on this side's port, by reason
  */
 struct xrelay_side {
 	struct rhash_head node;
 	struct xrelay_key key;
+	u8 state;
+	u32 relearn_timeout;
 	struct xrelay_session *session;
 	struct xrelay_endpoint peer;
-	u8 state;
 	struct xrelay_prefix allow;
 	unsigned long last_rx;
-	unsigned long relearn_timeout;
 	atomic64_t drops[XRELAY_DROP_NR];
 };
 
@@ -70,6 +70,7 @@ struct xrelay_session_pcpu {
  * @created: jiffies at creation
  * @idle_timeout: jiffies without an accepted packet after which it expires
  * @lifetime: jiffies after creation at which it expires; 0 for none
+ * @expiry: entry in the namespace's expiry wheel (under xn->lock)
  * @rcu: frees the session after datapath readers are done
  */
 struct xrelay_session {
@@ -84,8 +85,9 @@ struct xrelay_session {
 	struct xrelay_bucket bucket;
 	atomic64_t quota_used;
 	unsigned long created;
-	unsigned long idle_timeout;
-	unsigned long lifetime;
+	u32 idle_timeout;
+	u32 lifetime;
+	struct hlist_node expiry;
 	struct rcu_head rcu;
 };
 
