@@ -32,6 +32,24 @@
 /* The hub runs before the filter table: the operator's own rules come after. */
 #define XRELAY_HUB_PRIORITY	(NF_IP_PRI_FILTER - 10)
 
+static int xrelay_hub_alloc_hits(struct xrelay_hub *hub)
+{
+	u32 counters = hub->n_rules + 1, i, n;
+
+	hub->n_hit_blocks = DIV_ROUND_UP(counters, XRELAY_HUB_HITS_BLOCK);
+	hub->hits = kcalloc(hub->n_hit_blocks, sizeof(*hub->hits), GFP_KERNEL_ACCOUNT);
+	if (!hub->hits)
+		return -ENOMEM;
+	for (i = 0; i < hub->n_hit_blocks; i++) {
+		n = min_t(u32, counters - i * XRELAY_HUB_HITS_BLOCK, XRELAY_HUB_HITS_BLOCK);
+		hub->hits[i] = __alloc_percpu_gfp(n * sizeof(u64), sizeof(u64),
+						  GFP_KERNEL_ACCOUNT);
+		if (!hub->hits[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 struct xrelay_hub *xrelay_hub_alloc(u32 n_interfaces, u32 n_groups, u32 n_rules)
 {
 	struct xrelay_hub *hub = kzalloc(sizeof(*hub), GFP_KERNEL_ACCOUNT);
@@ -44,9 +62,7 @@ struct xrelay_hub *xrelay_hub_alloc(u32 n_interfaces, u32 n_groups, u32 n_rules)
 	hub->interfaces = kvcalloc(n_interfaces, sizeof(*hub->interfaces), GFP_KERNEL_ACCOUNT);
 	hub->groups = kvcalloc(n_groups, sizeof(*hub->groups), GFP_KERNEL_ACCOUNT);
 	hub->rules = kvcalloc(n_rules, sizeof(*hub->rules), GFP_KERNEL_ACCOUNT);
-	hub->hits = __alloc_percpu_gfp((n_rules + 1) * sizeof(u64), sizeof(u64),
-				       GFP_KERNEL_ACCOUNT);
-	if (!hub->interfaces || !hub->groups || !hub->rules || !hub->hits) {
+	if (!hub->interfaces || !hub->groups || !hub->rules || xrelay_hub_alloc_hits(hub)) {
 		xrelay_hub_free(hub);
 		return NULL;
 	}
@@ -64,7 +80,9 @@ void xrelay_hub_free(struct xrelay_hub *hub)
 	kvfree(hub->interfaces);
 	kvfree(hub->groups);
 	kvfree(hub->rules);
-	free_percpu(hub->hits);
+	for (i = 0; hub->hits && i < hub->n_hit_blocks; i++)
+		free_percpu(hub->hits[i]);
+	kfree(hub->hits);
 	kfree(hub);
 }
 
@@ -75,7 +93,8 @@ u64 xrelay_hub_hits(const struct xrelay_hub *hub, u32 rule)
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		sum += per_cpu_ptr(hub->hits, cpu)[rule];
+		sum += per_cpu_ptr(hub->hits[rule / XRELAY_HUB_HITS_BLOCK],
+				   cpu)[rule % XRELAY_HUB_HITS_BLOCK];
 	return sum;
 }
 
@@ -200,7 +219,7 @@ static unsigned int xrelay_hub_hook(void *priv, struct sk_buff *skb,
 	if (!hub)
 		return NF_ACCEPT;
 	rule = xrelay_hub_match(hub, &p);
-	this_cpu_inc(hub->hits[rule]);
+	this_cpu_inc(hub->hits[rule / XRELAY_HUB_HITS_BLOCK][rule % XRELAY_HUB_HITS_BLOCK]);
 	if (rule < hub->n_rules ? hub->rules[rule].allow : !hub->locked)
 		return NF_ACCEPT;
 	rule = rule < hub->n_rules ? rule + 1 : 0;

@@ -12,6 +12,8 @@ struct xrelay_net;
 struct xrelay_network;
 struct xrelay_policy;
 
+#define XRELAY_HUB_HITS_BLOCK	(PCPU_MIN_UNIT_SIZE / sizeof(u64))
+
 /* A group of hosts: named in the ruleset, or a rule's own prefix. */
 struct xrelay_hub_group {
 	char name[64];
@@ -45,7 +47,10 @@ struct xrelay_hub_rule {
  * @n_groups: entries of @groups
  * @rules: the rules, first match decides
  * @n_rules: entries of @rules
- * @hits: per CPU, packets each rule decided; the last entry counts the default
+ * @hits: per CPU, packets each rule decided, the default's after the last
+ *	rule's; in blocks of XRELAY_HUB_HITS_BLOCK, the most one per-CPU
+ *	allocation may hold
+ * @n_hit_blocks: entries of @hits
  *
  * Part of a network's immutable policy: replaced with it, as a whole.
  */
@@ -57,7 +62,8 @@ struct xrelay_hub {
 	u32 n_groups;
 	struct xrelay_hub_rule *rules;
 	u32 n_rules;
-	u64 __percpu *hits;
+	u64 __percpu **hits;
+	u32 n_hit_blocks;
 };
 
 /* Which network's hub each overlay interface of a namespace belongs to. */

@@ -544,9 +544,9 @@ static int xrelay_nl_put_prefix(struct sk_buff *skb, int type, const struct xrel
 /*
  * Long lists go out as several nests of one type, a new one whenever the
  * current one has grown past XRELAY_NL_CHUNK: an attribute holds 64 KiB at
- * most, and no single entry is larger than 16 KiB.
+ * most, and the largest entry, a hub group of IPv6 prefixes, about 16 KiB.
  */
-#define XRELAY_NL_CHUNK		(48 * 1024)
+#define XRELAY_NL_CHUNK		(32 * 1024)
 
 struct xrelay_nl_chunks {
 	struct sk_buff *skb;
