@@ -8,7 +8,9 @@
                                        ratios and the changes since
                                        LATEST_JSON, then replace LATEST_JSON
 
-Topology and method: bench/README.md.
+Topology and method: bench/README.md. Two stages: "policy" (policy.py, what
+overlay policy costs per packet) and "paths" (every relay path);
+BENCH_STAGES=policy or =paths runs only one.
 """
 import ctypes
 import json
@@ -20,6 +22,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import policy
 
 REPO = Path(__file__).resolve().parent.parent
 BUILD = REPO / "build" / "bench"
@@ -50,7 +54,9 @@ SEARCH_STEPS = 4
 LOSS_TOLERANCE = 0.001                  # "loss-free": at most 0.1% lost
 BURST = 64                              # the generator's largest burst
 PROG_RUNS = 20000
-BUDGET_SECONDS = int(os.environ.get("BENCH_BUDGET", "960"))
+BUDGET_SECONDS = int(os.environ.get("BENCH_BUDGET", "960"))       # the paths stage's
+STAGES = ("policy", "paths")
+RUN_STAGES = tuple(s for s in os.environ.get("BENCH_STAGES", ",".join(STAGES)).split(",") if s)
 CREATE_RATE_GUESS = 4000                # sessions/s, until a growth is timed
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -347,11 +353,11 @@ def settle(topo, ns):
     return count
 
 
-def trial(topo, path, size, rate, dest):
+def trial(topo, path, size, rate, dest, seconds=TRIAL_SECONDS):
     """One timed run of the generator, the receiver settled before it;
     returns [rate, sent, received, seconds, relay CPU seconds]."""
     rx0, cpu0 = topo.rx_packets(path.receiver), cpu_busy_ticks(RELAY_CPU)
-    out = topo.generate(size, rate, TRIAL_SECONDS, dest)
+    out = topo.generate(size, rate, seconds, dest)
     rx1, cpu1 = settle(topo, path.receiver), cpu_busy_ticks(RELAY_CPU)
     return [rate, out["sent"], rx1 - rx0, out["seconds"], (cpu1 - cpu0) / CLK_TCK]
 
@@ -435,10 +441,14 @@ def measure(raw_path):
     global PROGRESS
     PROGRESS = Path(raw_path).with_name("progress.log")
     start = time.monotonic()
+    unknown = set(RUN_STAGES) - set(STAGES)
+    if unknown:
+        sys.exit(f"bench: unknown stages {sorted(unknown)} in BENCH_STAGES (known: {STAGES})")
     topo = Topology()
     paths_one = [Reflector(), XrelayXdp(), XrelayModule(), Socat(), Coturn()]
     paths_many = [Reflector(), XrelayXdp(), XrelayModule()]
     raw = {"kernel": os.uname().release, "cpus": os.cpu_count(), "complete": False,
+           "stages": list(RUN_STAGES),
            "config": {"repeats": REPEATS, "trial_seconds": TRIAL_SECONDS, "burst": BURST,
                       "search_steps": SEARCH_STEPS, "loss_tolerance": LOSS_TOLERANCE,
                       "prog_runs": PROG_RUNS, "budget_seconds": BUDGET_SECONDS},
@@ -450,8 +460,13 @@ def measure(raw_path):
         tmp.write_text(json.dumps(raw, indent=1) + "\n")
         tmp.rename(raw_path)
 
+    if "policy" in RUN_STAGES:
+        policy.measure(sys.modules[__name__], topo, raw, save)
+        log("policy stage done")
+    # The budget is the paths stage's.
+    paths_start = time.monotonic()
     create_rate = CREATE_RATE_GUESS
-    for phase, sessions in enumerate(SESSION_COUNTS):
+    for phase, sessions in enumerate(SESSION_COUNTS if "paths" in RUN_STAGES else ()):
         time.sleep(2)           # let deferred frees of earlier traffic finish
         before = memory_snapshot()
         added, seconds = topo.grow_sessions(sessions)
@@ -472,7 +487,7 @@ def measure(raw_path):
         # sessions, so it shows how fast the host let the VM run meanwhile.
         paths = paths_one if sessions == 1 else paths_many
         for repeat in range(REPEATS):
-            if repeat and not time_for_repeat(start, phase, last_repeat, len(paths),
+            if repeat and not time_for_repeat(paths_start, phase, last_repeat, len(paths),
                                               create_rate, len(paths_many)):
                 raw["notes"].append(f"{sessions} sessions: {repeat} repeats, the time "
                                     "budget allowed no more")
@@ -607,17 +622,49 @@ def fmt(value, spec=",.0f"):
 
 def report(raw_path, latest_path):
     raw = json.loads(Path(raw_path).read_text())
-    summary = summarize(raw)
     latest = Path(latest_path)
-    prev = json.loads(latest.read_text()).get("summary") if latest.exists() else None
+    prev_raw = json.loads(latest.read_text()) if latest.exists() else None
+
+    print(f"xrelay benchmark: kernel {raw['kernel']}, {raw['cpus']} vCPUs under TCG; "
+          f"generator on CPU {GEN_CPU}, relay on CPU {RELAY_CPU}; "
+          f"'chg' compares with the previous run")
+    if "policy" in raw:
+        print()
+        policy.report(raw, prev_raw)
+    if raw["runs"]:
+        print()
+        raw["summary"] = report_paths(raw, (prev_raw or {}).get("summary"))
+
+    for note in raw["notes"]:
+        print(f"note: {note}")
+    if not raw["complete"]:
+        print("note: INCOMPLETE: the VM run stopped early; these are the figures it saved")
+    if raw.get("kernel_warnings"):
+        print(f"note: the kernel log has {raw['kernel_warnings']} WARNING/BUG lines")
+    if "xrelay_stats" in raw:
+        print(f"xrelay's counters: {raw['xrelay_stats']['packets']:,} packets forwarded, "
+              f"{raw['xrelay_stats']['packets_xdp']:,} of them in XDP")
+    raw["host"] = {"cpus": os.cpu_count(), "loadavg": Path("/proc/loadavg").read_text().split()[:3]}
+    print(f"measured in {raw['seconds'] / 60:.1f} min; host load average now (1, 5, 15 min): "
+          f"{' '.join(raw['host']['loadavg'])} on {raw['host']['cpus']} CPUs, of which the VM "
+          "itself makes about 2: more means the figures are noisier")
+
+    # Only a complete run of every stage replaces the reference.
+    if raw["complete"] and set(raw.get("stages", STAGES)) == set(STAGES):
+        latest.parent.mkdir(parents=True, exist_ok=True)
+        latest.write_text(json.dumps(raw, indent=1) + "\n")
+    else:
+        print(f"note: {latest} keeps the previous complete run of every stage")
+
+
+def report_paths(raw, prev):
+    """The paths stage's tables; returns their summary."""
+    summary = summarize(raw)
     prev_rows = prev["rows"] if prev else {}
     prev_ratios = prev["ratios"] if prev else {}
 
-    print(f"xrelay benchmark: kernel {raw['kernel']}, {raw['cpus']} vCPUs under TCG; "
-          f"generator on CPU {GEN_CPU}, relay on CPU {RELAY_CPU};")
-    print(f"medians of up to {raw['config']['repeats']} repeats, "
-          f"loss-free = at most {100 * raw['config']['loss_tolerance']:g}% lost; "
-          f"'chg' compares with the previous run")
+    print(f"Relay paths: medians of up to {raw['config']['repeats']} repeats, "
+          f"loss-free = at most {100 * raw['config']['loss_tolerance']:g}% lost")
     print()
     print(f"{'path':<14}{'size':>5}{'sessions':>10}{'loss-free pps':>15}{'chg':>6}"
           f"{'relay CPU us/pkt':>18}{'chg':>6}{'overload pps':>14}{'sender pps':>12}  note")
@@ -682,26 +729,7 @@ def report(raw_path, latest_path):
               f"{fmt(r['target'], '.1f') if r['target'] else '':>8}  {verdict}")
     print("* relative to the reflector measured at each session count, which shows how fast "
           "the host let the VM run then")
-    for note in raw["notes"]:
-        print(f"note: {note}")
-    if not raw["complete"]:
-        print("note: INCOMPLETE: the VM run stopped early; these are the figures it saved")
-    if raw.get("kernel_warnings"):
-        print(f"note: the kernel log has {raw['kernel_warnings']} WARNING/BUG lines")
-    if "xrelay_stats" in raw:
-        print(f"xrelay's counters: {raw['xrelay_stats']['packets']:,} packets forwarded, "
-              f"{raw['xrelay_stats']['packets_xdp']:,} of them in XDP")
-    raw["host"] = {"cpus": os.cpu_count(), "loadavg": Path("/proc/loadavg").read_text().split()[:3]}
-    print(f"measured in {raw['seconds'] / 60:.1f} min; host load average now (1, 5, 15 min): "
-          f"{' '.join(raw['host']['loadavg'])} on {raw['host']['cpus']} CPUs, of which the VM "
-          "itself makes about 2: more means the figures are noisier")
-
-    raw["summary"] = summary
-    if raw["complete"]:
-        latest.parent.mkdir(parents=True, exist_ok=True)
-        latest.write_text(json.dumps(raw, indent=1) + "\n")
-    else:
-        print(f"note: {latest} keeps the previous complete run")
+    return summary
 
 
 def main():

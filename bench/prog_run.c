@@ -4,7 +4,7 @@
  * XDP_TX program, with BPF_PROG_TEST_RUN.
  *
  *   prog_run --ingress DEV --egress DEV --from ADDR:PORT
- *            --to ADDR[+N]:PORT[-PORT] --size BYTES --runs N --bare OBJ
+ *            --to ADDR[+N]:PORT[-PORT] [--to ...] --size BYTES --runs N --bare OBJ
  *
  * Run in the relay's namespace, with sessions whose side on the --to ports
  * is pinned to --from and whose other side's peer is routed out of --egress
@@ -19,6 +19,11 @@
  * same conditions; the bare program is also timed with one long repeat,
  * which shows what the clock read adds. Prints one JSON object with the
  * medians; fails unless every run got the verdict expected.
+ *
+ * With several --to, each run of the bare program follows one run of
+ * xrelay's per --to, in turn, so that the destinations (sessions with
+ * different settings, say) are compared under the same conditions; the
+ * object then also has "xrelay_ns_each", one median per --to in order.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -31,6 +36,8 @@
 #include <bpf/libbpf.h>
 
 #include "packet.h"
+
+#define MAX_TO	8
 #include "xrelay-parse.h"
 #include "xrelay.skel.h"
 
@@ -124,11 +131,11 @@ int main(int argc, char **argv)
 	const char *ingress = NULL, *egress = NULL, *bare = NULL, *why;
 	uint64_t size = 64, runs = 10000, i, forwarded = 0, bare_tx = 0;
 	uint64_t rnd = 0x9e3779b97f4a7c15ull;
-	uint32_t *xrelay_ns, *bare_ns, bare_repeat_ns, ifindex_in, ifindex_out;
+	uint32_t *xrelay_ns[MAX_TO], *bare_ns, bare_repeat_ns, ifindex_in, ifindex_out;
 	struct xr_endpoint from = { 0 };
-	struct dests dests = { 0 };
+	struct dests dests[MAX_TO] = { 0 };
 	struct xrelay_bpf *skel;
-	bool has_to = false;
+	unsigned int n_to = 0, t;
 	int bare_fd, opt;
 	struct in_addr daddr;
 	uint16_t dport;
@@ -144,10 +151,11 @@ int main(int argc, char **argv)
 				die("bad --from", why ? why : "not IPv4");
 			break;
 		case 't':
-			why = dests_parse(optarg, &dests);
+			if (n_to == MAX_TO)
+				die("--to", "too many");
+			why = dests_parse(optarg, &dests[n_to++]);
 			if (why)
 				die("bad --to", why);
-			has_to = true;
 			break;
 		case 's': size = number(optarg, 1, PACKET_MAX_PAYLOAD); break;
 		case 'r': runs = number(optarg, 1, 10000000); break;
@@ -155,9 +163,9 @@ int main(int argc, char **argv)
 		default: exit(2);
 		}
 	}
-	if (!ingress || !egress || !bare || !from.port || !has_to || optind != argc) {
+	if (!ingress || !egress || !bare || !from.port || !n_to || optind != argc) {
 		fprintf(stderr, "usage: prog_run --ingress DEV --egress DEV --from ADDR:PORT "
-			"--to ADDR[+N]:PORT[-PORT] --size BYTES --runs N --bare OBJ\n");
+			"--to ADDR[+N]:PORT[-PORT] [--to ...] --size BYTES --runs N --bare OBJ\n");
 		exit(2);
 	}
 	ifindex_in = ifindex_of(ingress);
@@ -171,27 +179,40 @@ int main(int argc, char **argv)
 		die("tx_ports", strerror(errno));
 	bare_fd = load_bare(bare);
 
-	xrelay_ns = calloc(runs, sizeof(*xrelay_ns));
 	bare_ns = calloc(runs, sizeof(*bare_ns));
-	if (!xrelay_ns || !bare_ns)
+	for (t = 0; t < n_to; t++) {
+		xrelay_ns[t] = calloc(runs, sizeof(*xrelay_ns[t]));
+		if (!xrelay_ns[t])
+			die("memory", strerror(ENOMEM));
+	}
+	if (!bare_ns)
 		die("memory", strerror(ENOMEM));
 	for (i = 0; i < runs; i++) {
-		dests_pick(&dests, &rnd, &daddr, &dport);
-		len = packet_build(frame, mac_in, mac_out, from.addr.v4, from.port, daddr, dport,
-				   size);
-		if (test_run(bpf_program__fd(skel->progs.xrelay_xdp), frame, len, ifindex_in, 1,
-			     &xrelay_ns[i]) == XDP_REDIRECT)
-			forwarded++;
+		for (t = 0; t < n_to; t++) {
+			dests_pick(&dests[t], &rnd, &daddr, &dport);
+			len = packet_build(frame, mac_in, mac_out, from.addr.v4, from.port, daddr,
+					   dport, size);
+			if (test_run(bpf_program__fd(skel->progs.xrelay_xdp), frame, len,
+				     ifindex_in, 1, &xrelay_ns[t][i]) == XDP_REDIRECT)
+				forwarded++;
+		}
 		if (test_run(bare_fd, frame, len, ifindex_in, 1, &bare_ns[i]) == XDP_TX)
 			bare_tx++;
 	}
 	test_run(bare_fd, frame, len, ifindex_in, runs, &bare_repeat_ns);
 
 	printf("{\"runs\":%llu,\"size\":%llu,\"xrelay_ns\":%u,\"bare_ns\":%u,"
-	       "\"bare_repeat_ns\":%u,\"xrelay_forwarded\":%llu,\"bare_tx\":%llu}\n",
-	       (unsigned long long)runs, (unsigned long long)size, median(xrelay_ns, runs),
+	       "\"bare_repeat_ns\":%u,\"xrelay_forwarded\":%llu,\"bare_tx\":%llu",
+	       (unsigned long long)runs, (unsigned long long)size, median(xrelay_ns[0], runs),
 	       median(bare_ns, runs), bare_repeat_ns, (unsigned long long)forwarded,
 	       (unsigned long long)bare_tx);
+	if (n_to > 1) {
+		printf(",\"xrelay_ns_each\":[");
+		for (t = 0; t < n_to; t++)
+			printf("%s%u", t ? "," : "", median(xrelay_ns[t], runs));
+		printf("]");
+	}
+	printf("}\n");
 	xrelay_bpf__destroy(skel);
-	return forwarded == runs && bare_tx == runs ? 0 : 1;
+	return forwarded == runs * n_to && bare_tx == runs ? 0 : 1;
 }

@@ -3,11 +3,13 @@
 #
 # make bench: build what the benchmark needs, measure every relay path in
 # one run of the test VM, print the table, compare it with the previous run
-# (bench/results/latest.json) and replace that file. See bench/README.md.
+# (bench/results/latest.json) and replace that file; then xrelay-agent's
+# benchmark in another boot (bench/agent-run.sh). See bench/README.md.
 #
-# Environment: BENCH_REPEATS (default 3), BENCH_SESSIONS (default
-# 1,10000,1000000) and BENCH_BUDGET (seconds the VM may measure, default
-# 960) are passed to the VM.
+# Environment: BENCH_STAGES (default policy,paths), BENCH_REPEATS (default
+# 3), BENCH_SESSIONS (default 1,10000,1000000), BENCH_BUDGET (seconds the
+# paths stage may measure, default 960) and BENCH_POLICY_REPEATS (default 4)
+# are passed to the VM.
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "$0")")/.."
@@ -24,7 +26,7 @@ make -s -C bench
 
 out=build/bench/run-$(date +%Y%m%d-%H%M%S)
 env=()
-for var in BENCH_REPEATS BENCH_SESSIONS BENCH_BUDGET; do
+for var in BENCH_STAGES BENCH_REPEATS BENCH_SESSIONS BENCH_BUDGET BENCH_POLICY_REPEATS; do
 	if [ -n "${!var:-}" ]; then
 		env+=("$var=${!var}")
 	fi
@@ -35,7 +37,8 @@ done
 tail -n +1 -F "$out/progress.log" 2>/dev/null &
 follower=$!
 set +e
-selftests/vm/run-vm.sh -q -t 1110 -r "$out" -- \
+# The paths stage's budget, the policy stage (about 3 minutes), and margin.
+selftests/vm/run-vm.sh -q -t 1350 -r "$out" -- \
 	env "${env[@]}" /usr/bin/python3 bench/bench.py measure "$out/raw.json"
 status=$?
 set -e
@@ -50,3 +53,6 @@ if [ "$status" -ne 0 ]; then
 	echo "bench: the VM run failed (exit $status); see $out/console.log" >&2
 	exit 1
 fi
+
+# xrelay-agent's figures, from a boot of its own.
+bench/agent-run.sh

@@ -41,6 +41,9 @@ NS_R=xr-r-$$
 NS_B=xr-b-$$
 
 TEST_TMP=$(mktemp -d /tmp/xrelay-selftest.XXXXXX)
+# Under emulation every process started costs a large fraction of a second,
+# sleep(1) included: nap waits on a FIFO nobody writes to instead.
+mkfifo "$TEST_TMP/nap" && exec {NAP_FD}<> "$TEST_TMP/nap"
 CREATED_NS=()
 declare -A BG_PID=()
 
@@ -326,6 +329,13 @@ bg_out()
 	cat "$TEST_TMP/$1.out"
 }
 
+# nap SECONDS: sleep without starting a process.
+nap()
+{
+	read -r -t "$1" -u "$NAP_FD" _
+	return 0
+}
+
 # wait_until SECONDS COMMAND...: poll COMMAND every 0.1 s until it succeeds.
 wait_until()
 {
@@ -334,7 +344,7 @@ wait_until()
 	shift
 	until "$@"; do
 		[ "${EPOCHREALTIME/./}" -ge "$deadline" ] && return 1
-		sleep 0.1
+		nap 0.1
 	done
 }
 
@@ -349,13 +359,57 @@ udp_send()
 	ip netns exec "$ns" "$UDP_PEER" send "$@" > /dev/null
 }
 
+# udp_sends NS SPEC...: one `udp_peer send` per SPEC, a word list of its
+# options, in order and in one visit to NS: entering a namespace costs more
+# than sending under emulation.
+udp_sends()
+{
+	ip netns exec "$1" bash -c 'peer=$1; shift
+		for spec; do "$peer" send $spec > /dev/null || exit; done' - "$UDP_PEER" "${@:2}"
+}
+
+# is_bound NAME: receiver NAME's socket is bound (its first line says so).
+is_bound()
+{
+	local line
+
+	read -r line < "$TEST_TMP/$1.out" && [[ $line == bound* ]]
+}
+
 # recv_start NAME NS BIND_ENDPOINT COUNT [TIMEOUT_MS]: a udp_peer receiver,
 # returning once its socket is bound. It ends as soon as COUNT datagrams are
 # in, so the default timeout is generous: emulation can be very slow.
 recv_start()
 {
 	bg_start "$1" "$2" "$UDP_PEER" recv --bind "$3" --count "$4" --timeout-ms "${5:-10000}"
-	wait_until 5 grep -q '^bound ' "$TEST_TMP/$1.out"
+	wait_until 5 is_bound "$1"
+}
+
+# tally_start NAME NS BIND_ENDPOINT [udp_peer recv options...]: a receiver
+# for a flow of unknown length, returning once bound. It ends 1 s after the
+# last datagram (20 s at most, unless given a --timeout-ms); tally_of gives
+# what it counted.
+tally_start()
+{
+	bg_start "$1" "$2" "$UDP_PEER" recv --bind "$3" --tally --idle-ms 1000 --timeout-ms 20000 \
+		"${@:4}"
+	wait_until 5 is_bound "$1"
+}
+
+# tally_stop NAME: stops receiver NAME now, then does what tally_of does.
+tally_stop()
+{
+	kill "${BG_PID[$1]}" 2>/dev/null
+	tally_of "$1"
+}
+
+# tally_of NAME: waits for receiver NAME to end and sets TALLY to "DATAGRAMS
+# BYTES" it received. Not in a subshell: only this shell can wait for it.
+tally_of()
+{
+	bg_wait "$1"
+	TALLY=$(sed -n 's/^received \([0-9]*\) datagrams \([0-9]*\) bytes$/\1 \2/p' \
+		"$TEST_TMP/$1.out")
 }
 
 # recv_froms NAME: the distinct "from ... len ..." lines a receiver printed,
@@ -383,6 +437,14 @@ session_get()
 instance_get()
 {
 	rctl -j instance show id "$1" | jq -r ".[0] | $2"
+}
+
+# network_get ID JQ_FILTER: an overlay network's policy and totals
+# (`xrelayctl -j network show id ID`) through a jq filter, e.g.
+# network_get 10 .stats.drop_denied
+network_get()
+{
+	rctl -j network show id "$1" | jq -r ".[0] | $2"
 }
 
 # netns_get JQ_FILTER: `xrelayctl -j stats` through a jq filter, e.g.
@@ -413,6 +475,158 @@ value_is_expected()
 	[ "$CHECK_VALUE_SEEN" = "$CHECK_VALUE_EXPECTED" ]
 }
 
+# check_datapath: the scenario ran on the path it was meant for: with
+# XRELAY_XDP set the fast path forwarded some of the relay's packets, without
+# it none. Call it before deleting instances (their counts go with them).
+check_datapath()
+{
+	local xdp
+
+	xdp=$(netns_get .stats.packets_xdp)
+	if [ -z "${XRELAY_XDP:-}" ]; then
+		check_eq "no packet took an XDP path" 0 "$xdp"
+	elif [[ "$xdp" =~ ^[0-9]+$ ]] && [ "$xdp" -gt 0 ]; then
+		pass "XDP ($XRELAY_XDP) forwarded $xdp of the packets"
+	else
+		fail "XDP ($XRELAY_XDP) forwarded some of the packets" "packets_xdp: '$xdp'"
+	fi
+}
+
+# ---- many commands and checks in one go ------------------------------------
+#
+# Under emulation entering a namespace and starting jq cost far more than
+# what they run; scenarios with many steps batch them.
+
+# rctl_batch: the xrelayctl commands on stdin, one a line as "NAME ARGS...",
+# run in order in one visit to the relay's namespace. Each one's output goes
+# to $TEST_TMP/NAME.out, its exit status to $TEST_TMP/NAME.rc; batch_ok and
+# batch_id report them.
+rctl_batch()
+{
+	ip netns exec "$NS_R" bash -c 'ctl=$1 dir=$2
+		while read -r name args; do
+			[ -n "$name" ] || continue
+			"$ctl" $args > "$dir/$name.out" 2>&1
+			echo $? > "$dir/$name.rc"
+		done' - "$XRELAYCTL" "$TEST_TMP"
+}
+
+# batch_ok DESCRIPTION NAME: ok if batch command NAME succeeded.
+batch_ok()
+{
+	local rc=
+
+	read -r rc < "$TEST_TMP/$2.rc"
+	if [ "$rc" = 0 ]; then
+		pass "$1"
+	else
+		fail "$1" "batch command $2 failed (exit $rc):" "$(< "$TEST_TMP/$2.out")"
+	fi
+}
+
+# batch_refused DESCRIPTION REGEX NAME: ok if batch command NAME exited 1
+# with an error matching the extended REGEX.
+batch_refused()
+{
+	local rc= out
+
+	read -r rc < "$TEST_TMP/$3.rc"
+	out=$(< "$TEST_TMP/$3.out")
+	if [ "$rc" = 1 ] && [[ $out =~ $2 ]]; then
+		pass "$1"
+	else
+		fail "$1" "expected exit 1 and an error matching '$2' from batch command $3," \
+			"got exit $rc:" "$out"
+	fi
+}
+
+# batch_id VAR DESCRIPTION NAME: ok if batch command NAME succeeded printing
+# an id, which goes to VAR.
+batch_id()
+{
+	local rc= out
+
+	read -r rc < "$TEST_TMP/$3.rc"
+	out=$(< "$TEST_TMP/$3.out")
+	if [ "$rc" = 0 ] && [[ "$out" =~ ^[0-9]+$ ]]; then
+		printf -v "$1" '%s' "$out"
+		pass "$2"
+	else
+		printf -v "$1" '%s' ""
+		fail "$2" "batch command $3 gave no id:" "$out"
+	fi
+}
+
+# expect DESCRIPTION EXPECTED JQ_EXPRESSION: queue a check of the relay's
+# state for verify. The expression sees {"sessions": [session show],
+# "networks": [network show], "stats": {stats}} (all -j) and may use s(ID),
+# n(ID) and i(ID) for a session, a network and an instance's totals, e.g.
+#   expect "s1 forwarded 3" 3 "s($s1).a.stats.packets"
+EXPECT_DESC=()
+EXPECT_VALUE=()
+EXPECT_EXPR=()
+expect()
+{
+	EXPECT_DESC+=("$1")
+	EXPECT_VALUE+=("$2")
+	EXPECT_EXPR+=("$3")
+}
+
+# expect_datapath: queue check_datapath's check.
+expect_datapath()
+{
+	if [ -z "${XRELAY_XDP:-}" ]; then
+		expect "no packet took an XDP path" 0 .stats.stats.packets_xdp
+	else
+		expect "XDP ($XRELAY_XDP) forwarded some of the packets" true \
+			".stats.stats.packets_xdp > 0"
+	fi
+}
+
+# relay_snapshot: the relay's state as expect's expressions see it, in
+# $TEST_TMP/relay.json, read in one visit.
+relay_snapshot()
+{
+	ip netns exec "$NS_R" bash -c 'ctl=$1
+		echo "{\"sessions\": $("$ctl" -j session show),
+		       \"networks\": $("$ctl" -j network show),
+		       \"stats\": $("$ctl" -j stats)}"' - "$XRELAYCTL" > "$TEST_TMP/relay.json"
+}
+
+# verify: evaluate every queued check on one snapshot of the relay, in one
+# jq run, and report each. The datapath counts asynchronously: while any
+# check fails, take a new snapshot, for up to 5 s.
+verify()
+{
+	local prog i deadline=$((${EPOCHREALTIME/./} + 5000000)) seen=()
+
+	prog='def s($id): first(.sessions[] | select(.id == $id));
+	      def n($id): first(.networks[] | select(.id == $id));
+	      def i($id): first(.stats.instance[] | select(.id == $id));'
+	for i in "${!EXPECT_EXPR[@]}"; do
+		[ "$i" -gt 0 ] && prog+=", "
+		prog+="(try ([${EXPECT_EXPR[$i]}] | if length == 1 then .[0] | tostring
+			else \"\(length) results\" end) catch \"error: \(.)\")"
+	done
+	while :; do
+		relay_snapshot
+		mapfile -t seen < <(jq -r "$prog" "$TEST_TMP/relay.json" 2>&1)
+		for i in "${!EXPECT_EXPR[@]}"; do
+			[ "${seen[$i]:-}" = "${EXPECT_VALUE[$i]}" ] || break
+		done
+		[ "${seen[$i]:-}" = "${EXPECT_VALUE[$i]}" ] && break
+		[ "${EPOCHREALTIME/./}" -ge "$deadline" ] && break
+		nap 0.2
+	done
+	for i in "${!EXPECT_EXPR[@]}"; do
+		check_eq "${EXPECT_DESC[$i]}" "${EXPECT_VALUE[$i]}" "${seen[$i]:-}"
+	done
+	[ ${#seen[@]} -eq ${#EXPECT_EXPR[@]} ] || diag "jq: ${seen[*]}"
+	EXPECT_DESC=()
+	EXPECT_VALUE=()
+	EXPECT_EXPR=()
+}
+
 # ---- events ----------------------------------------------------------------
 
 # monitor_start NAME: `xrelayctl -j monitor` in the relay namespace, returning
@@ -427,7 +641,9 @@ monitor_start()
 	for try in 1 2 3 4 5; do
 		sess=$(rctl session add instance "$inst" a 29000 b 29001) || return
 		udp_send "$NS_A" --bind "$A4:29000" --to "$RELAY4:29000"
-		if wait_until 3 monitor_has "$name" \
+		# grep first: a jq run costs far more under emulation.
+		if wait_until 3 grep -q side-learned "$TEST_TMP/$name.out" &&
+			monitor_has "$name" \
 			".event == \"side-learned\" and .session == $sess and .instance == $inst" \
 			> /dev/null; then
 			rctl instance del id "$inst"
@@ -445,7 +661,7 @@ monitor_has()
 {
 	local match
 
-	match=$(jq -cR "fromjson? | select($2)" "$TEST_TMP/$1.out" | head -n 1)
+	match=$(jq -cnR "[inputs | fromjson? | select($2)][0] // empty" "$TEST_TMP/$1.out")
 	[ -n "$match" ] && echo "$match"
 }
 

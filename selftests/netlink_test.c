@@ -3,10 +3,11 @@
  * Bad input to every command of the xrelay generic netlink family.
  *
  * Each test runs in a fresh network namespace holding a known baseline
- * (three instances, one session), sends one malformed or meaningless request
- * over a raw netlink socket and checks three things: the exact errno, a
- * non-empty extack message (prefixed "xrelay: " when the module itself, not
- * the policy, refused), and a namespace unchanged according to netns-get.
+ * (three instances, one session, and a policy for the session's network),
+ * sends one malformed or meaningless request over a raw netlink socket and
+ * checks three things: the exact errno, a non-empty extack message
+ * (prefixed "xrelay: " when the module itself, not the policy, refused),
+ * and a namespace unchanged according to netns-get and network-get.
  * A few positive tests prove the requests are well formed to begin with, so
  * the refusals are caused by the one thing each test breaks.
  *
@@ -51,12 +52,15 @@
 #define FREE_PORT_B	20011
 
 struct request {
-	union {
-		struct nlmsghdr nlh;
-		char buf[MSG_BUF_SIZE];
-	};
+	char *buf;			/* the message: inline_buf, or the heap's (req_reserve) */
+	size_t size;
+	struct nlmsghdr *nlh;		/* at buf */
 	struct nlattr *nest[MAX_NESTING];
 	int depth;
+	union {
+		struct nlmsghdr hdr;
+		char bytes[MSG_BUF_SIZE];
+	} inline_buf;
 };
 
 struct reply {
@@ -75,6 +79,7 @@ struct netns_counts {
 	__u32 session_limit;
 	__u32 sessions;
 	__u32 instances;
+	__u32 networks;
 };
 
 /* ---- building requests ---- */
@@ -83,10 +88,47 @@ struct netns_counts {
 static void req_init(struct request *r, __u16 type, __u16 flags, const void *hdr, size_t hdrlen)
 {
 	memset(r, 0, sizeof(*r));
-	r->nlh.nlmsg_len = NLMSG_LENGTH(hdrlen);
-	r->nlh.nlmsg_type = type;
-	r->nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
-	memcpy(NLMSG_DATA(&r->nlh), hdr, hdrlen);
+	r->buf = r->inline_buf.bytes;
+	r->size = sizeof(r->inline_buf);
+	r->nlh = &r->inline_buf.hdr;
+	r->nlh->nlmsg_len = NLMSG_LENGTH(hdrlen);
+	r->nlh->nlmsg_type = type;
+	r->nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	memcpy(NLMSG_DATA(r->nlh), hdr, hdrlen);
+}
+
+/* Room for a message of @size bytes, more than fits inline; req_release() frees it. */
+static void req_reserve(struct request *r, size_t size)
+{
+	char *heap = malloc(size);
+	int i;
+
+	if (!heap) {
+		perror("malloc");
+		exit(KSFT_FAIL);
+	}
+	memcpy(heap, r->buf, r->nlh->nlmsg_len);
+	for (i = 0; i < r->depth; i++)
+		r->nest[i] = (struct nlattr *)(heap + ((char *)r->nest[i] - r->buf));
+	r->buf = heap;
+	r->size = size;
+	r->nlh = (struct nlmsghdr *)heap;
+}
+
+static void req_release(struct request *r)
+{
+	if (r->buf != r->inline_buf.bytes)
+		free(r->buf);
+}
+
+/* Where the next attribute of @len payload bytes goes; a test asking for too much is a bug. */
+static struct nlattr *req_tail(struct request *r, size_t len)
+{
+	if (NLMSG_ALIGN(r->nlh->nlmsg_len) + NLA_HDRLEN + NLA_ALIGN(len) > r->size) {
+		fprintf(stderr, "# request of %zu bytes overflows\n", r->size);
+		exit(KSFT_FAIL);
+	}
+	return (struct nlattr *)(r->buf + NLMSG_ALIGN(r->nlh->nlmsg_len));
 }
 
 static void genl_req_init(struct request *r, __u16 family, __u8 cmd, __u16 flags)
@@ -98,12 +140,12 @@ static void genl_req_init(struct request *r, __u16 family, __u8 cmd, __u16 flags
 
 static void put_attr(struct request *r, __u16 type, const void *data, __u16 len)
 {
-	struct nlattr *nla = (struct nlattr *)(r->buf + NLMSG_ALIGN(r->nlh.nlmsg_len));
+	struct nlattr *nla = req_tail(r, len);
 
 	nla->nla_type = type;
 	nla->nla_len = NLA_HDRLEN + len;
 	memcpy((char *)nla + NLA_HDRLEN, data, len);
-	r->nlh.nlmsg_len = NLMSG_ALIGN(r->nlh.nlmsg_len) + NLA_ALIGN(nla->nla_len);
+	r->nlh->nlmsg_len = NLMSG_ALIGN(r->nlh->nlmsg_len) + NLA_ALIGN(nla->nla_len);
 }
 
 static void put_u8(struct request *r, __u16 type, __u8 v)
@@ -144,18 +186,45 @@ static void put_in6(struct request *r, __u16 type, const char *addr)
 
 static void nest_start(struct request *r, __u16 type)
 {
-	struct nlattr *nla = (struct nlattr *)(r->buf + NLMSG_ALIGN(r->nlh.nlmsg_len));
+	struct nlattr *nla = req_tail(r, 0);
 
 	nla->nla_type = type | NLA_F_NESTED;
 	r->nest[r->depth++] = nla;
-	r->nlh.nlmsg_len = NLMSG_ALIGN(r->nlh.nlmsg_len) + NLA_HDRLEN;
+	r->nlh->nlmsg_len = NLMSG_ALIGN(r->nlh->nlmsg_len) + NLA_HDRLEN;
 }
 
 static void nest_end(struct request *r)
 {
 	struct nlattr *nla = r->nest[--r->depth];
+	size_t len = r->buf + r->nlh->nlmsg_len - (char *)nla;
 
-	nla->nla_len = r->buf + r->nlh.nlmsg_len - (char *)nla;
+	/* nla_len is 16 bits: a bigger nest would be silently cut. */
+	if (len > 0xffff) {
+		fprintf(stderr, "# nest of %zu bytes, more than an attribute holds\n", len);
+		exit(KSFT_FAIL);
+	}
+	nla->nla_len = len;
+}
+
+/* A prefix nest of TYPE (allow or deny): ADDR/LEN, IPv4 or IPv6. */
+static void put_prefix(struct request *r, __u16 type, const char *addr, __u8 len)
+{
+	nest_start(r, type);
+	if (strchr(addr, ':'))
+		put_in6(r, XRELAY_A_PREFIX_IPV6, addr);
+	else
+		put_in4(r, XRELAY_A_PREFIX_IPV4, addr);
+	put_u8(r, XRELAY_A_PREFIX_LEN, len);
+	nest_end(r);
+}
+
+/* A rate nest of TYPE: a packet rate and its burst. */
+static void put_rate(struct request *r, __u16 type, __u64 pps, __u64 burst)
+{
+	nest_start(r, type);
+	put_u64(r, XRELAY_A_RATE_PACKETS_PER_SECOND, pps);
+	put_u64(r, XRELAY_A_RATE_BURST_PACKETS, burst);
+	nest_end(r);
 }
 
 /* A side nest holding only its port: a learned side with defaults. */
@@ -196,18 +265,37 @@ static void ack_message(const struct nlmsghdr *nlh, int skip, char *msg, size_t 
 			 (const char *)nla + NLA_HDRLEN);
 }
 
+/* Receives one datagram whole into *buf, grown as needed; returns its length or -1. */
+static ssize_t nl_recv(int fd, char **buf, size_t *size)
+{
+	ssize_t len = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
+	char *bigger;
+
+	if (len < 0)
+		return -1;
+	if ((size_t)len > *size) {
+		bigger = realloc(*buf, len);
+		if (!bigger)
+			return -1;
+		*buf = bigger;
+		*size = len;
+	}
+	return recv(fd, *buf, *size, 0);
+}
+
 /* Sends r and collects everything up to its ack; returns -1 on socket trouble. */
 static int nl_talk(struct nl_sock *g, struct request *r, struct reply *rep)
 {
-	static char buf[65536];
+	static size_t size;
+	static char *buf;
 
 	memset(rep, 0, sizeof(*rep));
-	r->nlh.nlmsg_seq = ++g->seq;
-	if (send(g->fd, r->buf, r->nlh.nlmsg_len, 0) != (ssize_t)r->nlh.nlmsg_len)
+	r->nlh->nlmsg_seq = ++g->seq;
+	if (send(g->fd, r->buf, r->nlh->nlmsg_len, 0) != (ssize_t)r->nlh->nlmsg_len)
 		return -1;
 
 	for (;;) {
-		ssize_t len = recv(g->fd, buf, sizeof(buf), 0);
+		ssize_t len = nl_recv(g->fd, &buf, &size);
 		struct nlmsghdr *nlh;
 
 		if (len < 0)
@@ -358,6 +446,8 @@ FIXTURE(xrelay) {
 	__u16 family;
 	__u32 session;			/* the baseline session's id */
 	struct netns_counts before;
+	char policy[MSG_BUF_SIZE];	/* network-get of NETWORK, as the baseline had it */
+	__u32 policy_len;
 };
 
 static void cmd_init(struct request *r, FIXTURE_DATA(xrelay) *self, __u8 cmd)
@@ -377,9 +467,37 @@ static void netns_counts(struct __test_metadata *_metadata, FIXTURE_DATA(xrelay)
 	ASSERT_NE(NULL, reply_attr(&rep, XRELAY_A_NETNS_SESSION_LIMIT));
 	ASSERT_NE(NULL, reply_attr(&rep, XRELAY_A_NETNS_SESSIONS));
 	ASSERT_NE(NULL, reply_attr(&rep, XRELAY_A_NETNS_INSTANCES));
+	ASSERT_NE(NULL, reply_attr(&rep, XRELAY_A_NETNS_NETWORKS));
 	c->session_limit = reply_u32(&rep, XRELAY_A_NETNS_SESSION_LIMIT);
 	c->sessions = reply_u32(&rep, XRELAY_A_NETNS_SESSIONS);
 	c->instances = reply_u32(&rep, XRELAY_A_NETNS_INSTANCES);
+	c->networks = reply_u32(&rep, XRELAY_A_NETNS_NETWORKS);
+}
+
+/* network-get of network @id: its reply's payload, policy, count and totals. */
+static void network_snapshot(struct __test_metadata *_metadata, FIXTURE_DATA(xrelay) *self,
+			     __u32 id, char *buf, __u32 *len)
+{
+	const struct nlmsghdr *nlh;
+	struct request r;
+	struct reply rep;
+
+	cmd_init(&r, self, XRELAY_CMD_NETWORK_GET);
+	put_u32(&r, XRELAY_A_NETWORK_ID, id);
+	ASSERT_EQ(0, nl_talk(&self->nl, &r, &rep));
+	ASSERT_EQ(0, rep.error) TH_LOG("network-get %u: %s", id, rep.message);
+	ASSERT_EQ(1, rep.parts);
+	nlh = (const struct nlmsghdr *)rep.first;
+	ASSERT_GT(MSG_BUF_SIZE, nlh->nlmsg_len);
+	*len = nlh->nlmsg_len - NLMSG_HDRLEN;
+	memcpy(buf, NLMSG_DATA(nlh), *len);
+}
+
+/* Counts and the baseline network's policy, as every test starts. */
+static void take_baseline(struct __test_metadata *_metadata, FIXTURE_DATA(xrelay) *self)
+{
+	netns_counts(_metadata, self, &self->before);
+	network_snapshot(_metadata, self, NETWORK, self->policy, &self->policy_len);
 }
 
 /* Sends a request that must succeed; returns the reply. */
@@ -395,10 +513,17 @@ static void expect_counts_unchanged(struct __test_metadata *_metadata,
 {
 	struct netns_counts after;
 
+	char policy[MSG_BUF_SIZE];
+	__u32 policy_len;
+
 	netns_counts(_metadata, self, &after);
 	EXPECT_EQ(self->before.instances, after.instances);
 	EXPECT_EQ(self->before.sessions, after.sessions);
 	EXPECT_EQ(self->before.session_limit, after.session_limit);
+	EXPECT_EQ(self->before.networks, after.networks);
+	network_snapshot(_metadata, self, NETWORK, policy, &policy_len);
+	EXPECT_TRUE(policy_len == self->policy_len && !memcmp(policy, self->policy, policy_len))
+		TH_LOG("network %u's policy changed", NETWORK);
 }
 
 static void expect_refused(struct __test_metadata *_metadata, FIXTURE_DATA(xrelay) *self,
@@ -441,6 +566,24 @@ static void create_instance(struct __test_metadata *_metadata, FIXTURE_DATA(xrel
 	ASSERT_EQ(id, reply_u32(&rep, XRELAY_A_INSTANCE_ID));
 }
 
+/*
+ * The baseline network's policy: every kind of setting, so that a refused
+ * request changing any of it shows in the snapshot.
+ */
+static void put_baseline_policy(struct request *r)
+{
+	nest_start(r, XRELAY_A_NETWORK_ADMISSION);
+	put_prefix(r, XRELAY_A_ADMISSION_ALLOW, "192.0.2.0", 24);
+	put_prefix(r, XRELAY_A_ADMISSION_ALLOW, "2001:db8:a::", 64);
+	put_prefix(r, XRELAY_A_ADMISSION_DENY, "192.0.2.66", 32);
+	nest_end(r);
+	put_rate(r, XRELAY_A_NETWORK_RATE_LIMIT, 1000, 100);
+	put_rate(r, XRELAY_A_NETWORK_SESSION_RATE_LIMIT, 100, 10);
+	put_u64(r, XRELAY_A_NETWORK_SESSION_QUOTA, 1000000);
+	put_u32(r, XRELAY_A_NETWORK_MAX_SESSIONS, 8);
+	put_u8(r, XRELAY_A_NETWORK_PROTOCOL, XRELAY_PROTOCOL_WIREGUARD);
+}
+
 FIXTURE_SETUP(xrelay)
 {
 	struct request r;
@@ -464,9 +607,16 @@ FIXTURE_SETUP(xrelay)
 	self->session = reply_u32(&rep, XRELAY_A_SESSION_ID);
 	ASSERT_NE(0, self->session);
 
-	netns_counts(_metadata, self, &self->before);
+	/* After the session: a policy covers the network's sessions of before. */
+	cmd_init(&r, self, XRELAY_CMD_NETWORK_NEW);
+	put_u32(&r, XRELAY_A_NETWORK_ID, NETWORK);
+	put_baseline_policy(&r);
+	expect_ok(_metadata, self, &r, &rep);
+
+	take_baseline(_metadata, self);
 	ASSERT_EQ(3, self->before.instances);
 	ASSERT_EQ(1, self->before.sessions);
+	ASSERT_EQ(1, self->before.networks);
 }
 
 FIXTURE_TEARDOWN(xrelay)
@@ -1634,13 +1784,1160 @@ TEST_F(xrelay, netns_set_reply_only_attribute)
 	expect_policy_error(&r, EINVAL);
 }
 
+/* ---- overlay networks: network-new, -set, -del, -get ---- */
+
+#define OTHER_NETWORK		20	/* no policy in the baseline */
+/* Prefix nests per admission nest in big requests: each nest holds 64 KiB. */
+#define PREFIXES_PER_NEST	3000
+
+static void network_init(struct request *r, FIXTURE_DATA(xrelay) *self, __u8 cmd, __u32 id)
+{
+	cmd_init(r, self, cmd);
+	put_u32(r, XRELAY_A_NETWORK_ID, id);
+}
+
+/* A network request whose admission allows the one prefix ADDR/LEN. */
+static void network_with_prefix(struct request *r, FIXTURE_DATA(xrelay) *self, __u8 cmd,
+				__u32 id, const char *addr, __u8 len)
+{
+	network_init(r, self, cmd, id);
+	nest_start(r, XRELAY_A_NETWORK_ADMISSION);
+	put_prefix(r, XRELAY_A_ADMISSION_ALLOW, addr, len);
+	nest_end(r);
+}
+
+/*
+ * A network request allowing @count distinct /24s (10.0.0.0/24 onwards),
+ * spread over as many admission nests as they need; the caller releases it.
+ */
+static void network_with_many_prefixes(struct request *r, FIXTURE_DATA(xrelay) *self,
+				       __u8 cmd, __u32 id, __u32 count)
+{
+	/* A prefix nest: its header, an IPv4 and a length attribute, 20 bytes. */
+	size_t prefix_size = 3 * NLA_HDRLEN + 4 + NLA_ALIGN(1);
+	int big = 4 << 20;
+	__u32 i;
+
+	network_init(r, self, cmd, id);
+	req_reserve(r, r->nlh->nlmsg_len + count * prefix_size +
+		       (count / PREFIXES_PER_NEST + 1) * NLA_HDRLEN);
+	for (i = 0; i < count; i++) {
+		char addr[INET_ADDRSTRLEN];
+
+		if (i % PREFIXES_PER_NEST == 0) {
+			if (i)
+				nest_end(r);
+			nest_start(r, XRELAY_A_NETWORK_ADMISSION);
+		}
+		snprintf(addr, sizeof(addr), "%u.%u.%u.0", 10 + (i >> 16), (i >> 8) & 0xff, i & 0xff);
+		put_prefix(r, XRELAY_A_ADMISSION_ALLOW, addr, 24);
+	}
+	if (count)
+		nest_end(r);
+	/* As root the socket may take what the default send buffer would not. */
+	setsockopt(self->nl.fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big));
+}
+
+/* How many prefixes of list @type (allow, deny) a network message's admission nests hold. */
+static int msg_prefixes(const struct nlmsghdr *nlh, __u16 type)
+{
+	const struct nlattr *nla, *inner;
+	int len, inner_len, n = 0;
+
+	len = nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
+	for (nla = (const void *)((const char *)NLMSG_DATA(nlh) + GENL_HDRLEN);
+	     len >= NLA_HDRLEN && nla->nla_len >= NLA_HDRLEN && nla->nla_len <= len;
+	     len -= NLA_ALIGN(nla->nla_len),
+	     nla = (const void *)((const char *)nla + NLA_ALIGN(nla->nla_len))) {
+		if ((nla->nla_type & NLA_TYPE_MASK) != XRELAY_A_NETWORK_ADMISSION)
+			continue;
+		inner_len = nla->nla_len - NLA_HDRLEN;
+		for (inner = (const void *)((const char *)nla + NLA_HDRLEN);
+		     inner_len >= NLA_HDRLEN && inner->nla_len >= NLA_HDRLEN &&
+		     inner->nla_len <= inner_len;
+		     inner_len -= NLA_ALIGN(inner->nla_len),
+		     inner = (const void *)((const char *)inner + NLA_ALIGN(inner->nla_len)))
+			if ((inner->nla_type & NLA_TYPE_MASK) == type)
+				n++;
+	}
+	return n;
+}
+
+static int reply_prefixes(const struct reply *rep, __u16 type)
+{
+	return rep->parts ? msg_prefixes((const struct nlmsghdr *)rep->first, type) : -1;
+}
+
+/*
+ * network-get of network @id, however big the reply: how many allowed and
+ * denied prefixes it reports (-1 each without a reply). Returns the
+ * request's error or the socket's, 0 or -errno.
+ */
+static int network_prefixes(FIXTURE_DATA(xrelay) *self, __u32 id, int *allow, int *deny)
+{
+	int error = -EIO, big = 16 << 20;
+	struct request r;
+	size_t size = 0;
+	char *buf = NULL;
+	ssize_t len;
+
+	*allow = *deny = -1;
+	/* Room for the reply and the ack after it, as root may ask. */
+	setsockopt(self->nl.fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
+	network_init(&r, self, XRELAY_CMD_NETWORK_GET, id);
+	r.nlh->nlmsg_seq = ++self->nl.seq;
+	if (send(self->nl.fd, r.buf, r.nlh->nlmsg_len, 0) != (ssize_t)r.nlh->nlmsg_len)
+		return error;
+	while ((len = nl_recv(self->nl.fd, &buf, &size)) > 0) {
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+
+		if (!NLMSG_OK(nlh, len) || nlh->nlmsg_seq != self->nl.seq)
+			continue;
+		if (nlh->nlmsg_type == NLMSG_ERROR) {
+			error = ((const struct nlmsgerr *)NLMSG_DATA(nlh))->error;
+			break;
+		}
+		*allow = msg_prefixes(nlh, XRELAY_A_ADMISSION_ALLOW);
+		*deny = msg_prefixes(nlh, XRELAY_A_ADMISSION_DENY);
+	}
+	if (len < 0)
+		error = -errno;
+	free(buf);
+	return error;
+}
+
+static __u8 reply_u8(const struct reply *rep, __u16 type)
+{
+	const struct nlattr *nla = reply_attr(rep, type);
+
+	return nla ? *((const __u8 *)nla + NLA_HDRLEN) : 0xff;
+}
+
+static __u64 reply_u64(const struct reply *rep, __u16 type)
+{
+	const struct nlattr *nla = reply_attr(rep, type);
+	__u64 v = 0;
+
+	if (nla)
+		memcpy(&v, (const char *)nla + NLA_HDRLEN, sizeof(v));
+	return v;
+}
+
+TEST_F(xrelay, network_new_every_option)
+{
+	struct request r;
+	struct reply rep;
+	struct netns_counts after;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK);
+	nest_start(&r, XRELAY_A_NETWORK_ADMISSION);
+	put_prefix(&r, XRELAY_A_ADMISSION_ALLOW, "198.51.100.0", 24);
+	put_prefix(&r, XRELAY_A_ADMISSION_ALLOW, "2001:db8:b::", 48);
+	put_prefix(&r, XRELAY_A_ADMISSION_DENY, "198.51.100.128", 25);
+	put_prefix(&r, XRELAY_A_ADMISSION_DENY, "2001:db8:b::66", 128);
+	put_prefix(&r, XRELAY_A_ADMISSION_DENY, "0.0.0.0", 0);
+	nest_end(&r);
+	nest_start(&r, XRELAY_A_NETWORK_RATE_LIMIT);
+	put_u64(&r, XRELAY_A_RATE_PACKETS_PER_SECOND, 100000);
+	put_u64(&r, XRELAY_A_RATE_BURST_PACKETS, 1000);
+	put_u64(&r, XRELAY_A_RATE_BITS_PER_SECOND, 1000000000);
+	put_u64(&r, XRELAY_A_RATE_BURST_BYTES, 1500000);
+	nest_end(&r);
+	nest_start(&r, XRELAY_A_NETWORK_SESSION_RATE_LIMIT);
+	put_u64(&r, XRELAY_A_RATE_BITS_PER_SECOND, 8);
+	nest_end(&r);
+	put_u64(&r, XRELAY_A_NETWORK_SESSION_QUOTA, 50000000000ULL);
+	put_u32(&r, XRELAY_A_NETWORK_MAX_SESSIONS, 1);
+	put_u8(&r, XRELAY_A_NETWORK_PROTOCOL, XRELAY_PROTOCOL_ANY);
+	expect_ok(_metadata, self, &r, &rep);
+	netns_counts(_metadata, self, &after);
+	EXPECT_EQ(self->before.networks + 1, after.networks);
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_GET, OTHER_NETWORK);
+	expect_ok(_metadata, self, &r, &rep);
+	EXPECT_EQ(OTHER_NETWORK, reply_u32(&rep, XRELAY_A_NETWORK_ID));
+	EXPECT_EQ(2, reply_prefixes(&rep, XRELAY_A_ADMISSION_ALLOW));
+	EXPECT_EQ(3, reply_prefixes(&rep, XRELAY_A_ADMISSION_DENY));
+	EXPECT_NE(NULL, reply_attr(&rep, XRELAY_A_NETWORK_RATE_LIMIT));
+	EXPECT_NE(NULL, reply_attr(&rep, XRELAY_A_NETWORK_SESSION_RATE_LIMIT));
+	EXPECT_EQ(50000000000ULL, reply_u64(&rep, XRELAY_A_NETWORK_SESSION_QUOTA));
+	EXPECT_EQ(1, reply_u32(&rep, XRELAY_A_NETWORK_MAX_SESSIONS));
+	EXPECT_EQ(0, reply_u32(&rep, XRELAY_A_NETWORK_SESSIONS));
+	EXPECT_NE(NULL, reply_attr(&rep, XRELAY_A_NETWORK_STATS));
+}
+
+TEST_F(xrelay, network_new_without_policy)
+{
+	struct request r;
+	struct reply rep;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK);
+	expect_ok(_metadata, self, &r, &rep);
+	network_init(&r, self, XRELAY_CMD_NETWORK_GET, OTHER_NETWORK);
+	expect_ok(_metadata, self, &r, &rep);
+	EXPECT_EQ(NULL, reply_attr(&rep, XRELAY_A_NETWORK_ADMISSION));
+	EXPECT_EQ(NULL, reply_attr(&rep, XRELAY_A_NETWORK_RATE_LIMIT));
+	EXPECT_EQ(NULL, reply_attr(&rep, XRELAY_A_NETWORK_MAX_SESSIONS));
+}
+
+/*
+ * The longest list, 65536 prefixes: more than one attribute holds, so the
+ * request spreads them over several admission nests, and so does the reply.
+ */
+TEST_F(xrelay, network_new_most_prefixes)
+{
+	struct netns_counts after;
+	struct request r;
+	struct reply rep;
+	int allow, deny, err;
+
+	network_with_many_prefixes(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK,
+				   XRELAY_MAX_PREFIXES);
+	expect_ok(_metadata, self, &r, &rep);
+	req_release(&r);
+	netns_counts(_metadata, self, &after);
+	EXPECT_EQ(self->before.networks + 1, after.networks);
+	err = network_prefixes(self, OTHER_NETWORK, &allow, &deny);
+	EXPECT_EQ(0, err) TH_LOG("network-get of the longest list: %s", strerror(-err));
+	EXPECT_EQ(XRELAY_MAX_PREFIXES, allow);
+	EXPECT_EQ(0, deny);
+}
+
+TEST_F(xrelay, network_new_too_many_prefixes)
+{
+	struct request r;
+
+	network_with_many_prefixes(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK,
+				   XRELAY_MAX_PREFIXES + 1);
+	expect_module_error(&r, E2BIG);
+	req_release(&r);
+}
+
+TEST_F(xrelay, network_new_missing_id)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_NETWORK_NEW);
+	put_u32(&r, XRELAY_A_NETWORK_MAX_SESSIONS, 5);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, network_new_id_zero)
+{
+	struct request r;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, 0);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, network_new_id_as_u64)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_NETWORK_NEW);
+	put_u64(&r, XRELAY_A_NETWORK_ID, OTHER_NETWORK);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, network_new_duplicate)
+{
+	struct request r;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, NETWORK);
+	put_u32(&r, XRELAY_A_NETWORK_MAX_SESSIONS, 5);
+	expect_module_error(&r, EEXIST);
+}
+
+TEST_F(xrelay, network_new_reply_only_attribute)
+{
+	struct request r;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK);
+	put_u32(&r, XRELAY_A_NETWORK_SESSIONS, 3);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, network_new_unknown_attribute)
+{
+	struct request r;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK);
+	put_u32(&r, XRELAY_A_NETWORK_MAX + 1, 3);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, network_new_prefix_host_bits)
+{
+	struct request r;
+
+	network_with_prefix(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK, "192.0.2.1", 24);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, network_new_prefix_host_bits_ipv6)
+{
+	struct request r;
+
+	network_with_prefix(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK, "2001:db8:a::1", 64);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, network_new_ipv4_prefix_len_33)
+{
+	struct request r;
+
+	network_with_prefix(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK, "192.0.2.0", 33);
+	expect_module_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, network_new_prefix_len_129)
+{
+	struct request r;
+
+	network_with_prefix(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK, "2001:db8:a::", 129);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, network_new_prefix_without_len)
+{
+	struct request r;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK);
+	nest_start(&r, XRELAY_A_NETWORK_ADMISSION);
+	nest_start(&r, XRELAY_A_ADMISSION_DENY);
+	put_in4(&r, XRELAY_A_PREFIX_IPV4, "192.0.2.0");
+	nest_end(&r);
+	nest_end(&r);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, network_new_prefix_without_address)
+{
+	struct request r;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK);
+	nest_start(&r, XRELAY_A_NETWORK_ADMISSION);
+	nest_start(&r, XRELAY_A_ADMISSION_DENY);
+	put_u8(&r, XRELAY_A_PREFIX_LEN, 24);
+	nest_end(&r);
+	nest_end(&r);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, network_new_prefix_both_families)
+{
+	struct request r;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK);
+	nest_start(&r, XRELAY_A_NETWORK_ADMISSION);
+	nest_start(&r, XRELAY_A_ADMISSION_ALLOW);
+	put_in4(&r, XRELAY_A_PREFIX_IPV4, "192.0.2.0");
+	put_in6(&r, XRELAY_A_PREFIX_IPV6, "2001:db8:a::");
+	put_u8(&r, XRELAY_A_PREFIX_LEN, 24);
+	nest_end(&r);
+	nest_end(&r);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, network_new_prefix_ipv6_of_15_bytes)
+{
+	static const char addr15[15] = { 0x20, 0x01, 0x0d, 0xb8 };
+	struct request r;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK);
+	nest_start(&r, XRELAY_A_NETWORK_ADMISSION);
+	nest_start(&r, XRELAY_A_ADMISSION_ALLOW);
+	put_attr(&r, XRELAY_A_PREFIX_IPV6, addr15, sizeof(addr15));
+	put_u8(&r, XRELAY_A_PREFIX_LEN, 32);
+	nest_end(&r);
+	nest_end(&r);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, network_new_prefix_ipv4_as_u8)
+{
+	struct request r;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK);
+	nest_start(&r, XRELAY_A_NETWORK_ADMISSION);
+	nest_start(&r, XRELAY_A_ADMISSION_ALLOW);
+	put_u8(&r, XRELAY_A_PREFIX_IPV4, 192);
+	put_u8(&r, XRELAY_A_PREFIX_LEN, 8);
+	nest_end(&r);
+	nest_end(&r);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, network_new_allow_not_nested)
+{
+	struct request r;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK);
+	nest_start(&r, XRELAY_A_NETWORK_ADMISSION);
+	put_u32(&r, XRELAY_A_ADMISSION_ALLOW, 0xc0000200);
+	nest_end(&r);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, network_new_unknown_admission_attribute)
+{
+	struct request r;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK);
+	nest_start(&r, XRELAY_A_NETWORK_ADMISSION);
+	put_prefix(&r, XRELAY_A_ADMISSION_ALLOW, "192.0.2.0", 24);
+	put_u32(&r, XRELAY_A_ADMISSION_MAX + 1, 1);
+	nest_end(&r);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, network_new_unknown_prefix_attribute)
+{
+	struct request r;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK);
+	nest_start(&r, XRELAY_A_NETWORK_ADMISSION);
+	nest_start(&r, XRELAY_A_ADMISSION_ALLOW);
+	put_in4(&r, XRELAY_A_PREFIX_IPV4, "192.0.2.0");
+	put_u8(&r, XRELAY_A_PREFIX_LEN, 24);
+	put_u8(&r, XRELAY_A_PREFIX_MAX + 1, 1);
+	nest_end(&r);
+	nest_end(&r);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, network_new_rate_pps_zero)
+{
+	struct request r;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK);
+	put_rate(&r, XRELAY_A_NETWORK_RATE_LIMIT, 0, 10);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, network_new_rate_burst_zero)
+{
+	struct request r;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK);
+	put_rate(&r, XRELAY_A_NETWORK_SESSION_RATE_LIMIT, 100, 0);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, network_new_rate_bps_below_8)
+{
+	struct request r;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK);
+	nest_start(&r, XRELAY_A_NETWORK_RATE_LIMIT);
+	put_u64(&r, XRELAY_A_RATE_BITS_PER_SECOND, 7);
+	nest_end(&r);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, network_new_rate_burst_bytes_zero)
+{
+	struct request r;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK);
+	nest_start(&r, XRELAY_A_NETWORK_RATE_LIMIT);
+	put_u64(&r, XRELAY_A_RATE_BITS_PER_SECOND, 8000);
+	put_u64(&r, XRELAY_A_RATE_BURST_BYTES, 0);
+	nest_end(&r);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, network_new_rate_pps_as_u32)
+{
+	struct request r;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK);
+	nest_start(&r, XRELAY_A_NETWORK_RATE_LIMIT);
+	put_u32(&r, XRELAY_A_RATE_PACKETS_PER_SECOND, 100);
+	nest_end(&r);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, network_new_unknown_rate_attribute)
+{
+	struct request r;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK);
+	nest_start(&r, XRELAY_A_NETWORK_RATE_LIMIT);
+	put_u64(&r, XRELAY_A_RATE_PACKETS_PER_SECOND, 100);
+	put_u64(&r, XRELAY_A_RATE_MAX + 1, 100);
+	nest_end(&r);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, network_new_session_quota_zero)
+{
+	struct request r;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK);
+	put_u64(&r, XRELAY_A_NETWORK_SESSION_QUOTA, 0);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, network_new_max_sessions_zero)
+{
+	struct request r;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK);
+	put_u32(&r, XRELAY_A_NETWORK_MAX_SESSIONS, 0);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, network_new_unknown_protocol)
+{
+	struct request r;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK);
+	put_u8(&r, XRELAY_A_NETWORK_PROTOCOL, XRELAY_PROTOCOL_MAX + 1);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, network_new_protocol_as_u32)
+{
+	struct request r;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK);
+	put_u32(&r, XRELAY_A_NETWORK_PROTOCOL, XRELAY_PROTOCOL_WIREGUARD);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, network_set_replaces_everything)
+{
+	struct request r;
+	struct reply rep;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_SET, NETWORK);
+	put_u32(&r, XRELAY_A_NETWORK_MAX_SESSIONS, 5);
+	expect_ok(_metadata, self, &r, &rep);
+	network_init(&r, self, XRELAY_CMD_NETWORK_GET, NETWORK);
+	expect_ok(_metadata, self, &r, &rep);
+	EXPECT_EQ(5, reply_u32(&rep, XRELAY_A_NETWORK_MAX_SESSIONS));
+	EXPECT_EQ(NULL, reply_attr(&rep, XRELAY_A_NETWORK_ADMISSION));
+	EXPECT_EQ(NULL, reply_attr(&rep, XRELAY_A_NETWORK_RATE_LIMIT));
+	EXPECT_EQ(NULL, reply_attr(&rep, XRELAY_A_NETWORK_SESSION_RATE_LIMIT));
+	EXPECT_EQ(NULL, reply_attr(&rep, XRELAY_A_NETWORK_SESSION_QUOTA));
+	EXPECT_EQ(NULL, reply_attr(&rep, XRELAY_A_NETWORK_PROTOCOL));
+	EXPECT_EQ(1, reply_u32(&rep, XRELAY_A_NETWORK_SESSIONS));
+}
+
+TEST_F(xrelay, network_set_nonexistent)
+{
+	struct request r;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_SET, OTHER_NETWORK);
+	put_u32(&r, XRELAY_A_NETWORK_MAX_SESSIONS, 5);
+	expect_module_error(&r, ENOENT);
+}
+
+TEST_F(xrelay, network_set_missing_id)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_NETWORK_SET);
+	put_u32(&r, XRELAY_A_NETWORK_MAX_SESSIONS, 5);
+	expect_module_error(&r, EINVAL);
+}
+
+/* One bad prefix among good ones: the whole replace is refused. */
+TEST_F(xrelay, network_set_prefix_host_bits)
+{
+	struct request r;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_SET, NETWORK);
+	nest_start(&r, XRELAY_A_NETWORK_ADMISSION);
+	put_prefix(&r, XRELAY_A_ADMISSION_ALLOW, "192.0.2.0", 24);
+	put_prefix(&r, XRELAY_A_ADMISSION_DENY, "192.0.2.64", 25);
+	nest_end(&r);
+	put_u32(&r, XRELAY_A_NETWORK_MAX_SESSIONS, 5);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, network_set_too_many_prefixes)
+{
+	struct request r;
+
+	network_with_many_prefixes(&r, self, XRELAY_CMD_NETWORK_SET, NETWORK,
+				   XRELAY_MAX_PREFIXES + 1);
+	expect_module_error(&r, E2BIG);
+	req_release(&r);
+}
+
+TEST_F(xrelay, network_set_rate_pps_zero)
+{
+	struct request r;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_SET, NETWORK);
+	put_rate(&r, XRELAY_A_NETWORK_RATE_LIMIT, 0, 10);
+	expect_policy_error(&r, ERANGE);
+}
+
+/* A replace's cap holds from the next session-new on. */
+TEST_F(xrelay, network_set_cap_reached)
+{
+	struct request r;
+	struct reply rep;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_SET, NETWORK);
+	put_u32(&r, XRELAY_A_NETWORK_MAX_SESSIONS, 1);
+	expect_ok(_metadata, self, &r, &rep);
+	take_baseline(_metadata, self);
+
+	session_new_init(&r, self, INST4);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, FREE_PORT_A);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	ASSERT_EQ(0, nl_talk(&self->nl, &r, &rep));
+	EXPECT_EQ(-ENOSPC, rep.error) TH_LOG("got %s (%s)", strerror(-rep.error), rep.message);
+	EXPECT_NE(NULL, strstr(rep.message, "network")) TH_LOG("message: '%s'", rep.message);
+	EXPECT_NE(NULL, strstr(rep.message, "session limit")) TH_LOG("message: '%s'", rep.message);
+	expect_counts_unchanged(_metadata, self);
+}
+
+TEST_F(xrelay, network_del_with_sessions)
+{
+	struct request r;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_DEL, NETWORK);
+	expect_module_error(&r, EBUSY);
+}
+
+TEST_F(xrelay, network_del_without_sessions)
+{
+	struct netns_counts after;
+	struct request r;
+	struct reply rep;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK);
+	expect_ok(_metadata, self, &r, &rep);
+	network_init(&r, self, XRELAY_CMD_NETWORK_DEL, OTHER_NETWORK);
+	expect_ok(_metadata, self, &r, &rep);
+	netns_counts(_metadata, self, &after);
+	EXPECT_EQ(self->before.networks, after.networks);
+	network_init(&r, self, XRELAY_CMD_NETWORK_GET, OTHER_NETWORK);
+	expect_module_error(&r, ENOENT);
+}
+
+TEST_F(xrelay, network_del_nonexistent)
+{
+	struct request r;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_DEL, OTHER_NETWORK);
+	expect_module_error(&r, ENOENT);
+}
+
+TEST_F(xrelay, network_del_missing_id)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_NETWORK_DEL);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, network_del_unknown_attribute)
+{
+	struct request r;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_DEL, NETWORK);
+	put_u32(&r, XRELAY_A_NETWORK_MAX_SESSIONS, 5);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, network_get_lists_and_totals)
+{
+	struct request r;
+	struct reply rep;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_GET, NETWORK);
+	expect_ok(_metadata, self, &r, &rep);
+	EXPECT_EQ(2, reply_prefixes(&rep, XRELAY_A_ADMISSION_ALLOW));
+	EXPECT_EQ(1, reply_prefixes(&rep, XRELAY_A_ADMISSION_DENY));
+	EXPECT_EQ(1, reply_u32(&rep, XRELAY_A_NETWORK_SESSIONS));
+	EXPECT_EQ(8, reply_u32(&rep, XRELAY_A_NETWORK_MAX_SESSIONS));
+	EXPECT_EQ(XRELAY_PROTOCOL_WIREGUARD, reply_u8(&rep, XRELAY_A_NETWORK_PROTOCOL));
+	EXPECT_NE(NULL, reply_attr(&rep, XRELAY_A_NETWORK_STATS));
+}
+
+TEST_F(xrelay, network_get_dump_without_lists)
+{
+	struct request r;
+	struct reply rep;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK);
+	expect_ok(_metadata, self, &r, &rep);
+	genl_req_init(&r, self->family, XRELAY_CMD_NETWORK_GET, NLM_F_DUMP);
+	expect_ok(_metadata, self, &r, &rep);
+	EXPECT_EQ(2, rep.parts);
+	EXPECT_NE(0, reply_u32(&rep, XRELAY_A_NETWORK_ID));
+	EXPECT_EQ(NULL, reply_attr(&rep, XRELAY_A_NETWORK_ADMISSION));
+}
+
+TEST_F(xrelay, network_get_nonexistent)
+{
+	struct request r;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_GET, OTHER_NETWORK);
+	expect_module_error(&r, ENOENT);
+}
+
+TEST_F(xrelay, network_get_missing_id)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_NETWORK_GET);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, network_get_unknown_attribute)
+{
+	struct request r;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_GET, NETWORK);
+	put_u8(&r, XRELAY_A_NETWORK_PROTOCOL, 0);
+	expect_policy_error(&r, EINVAL);
+}
+
+/* ---- hubs: a network's ruleset for the traffic it forwards ---- */
+
+#define HUB_IFNAME	"wg-base"	/* the baseline network's hub, once hub_baseline() ran */
+
+static void put_string(struct request *r, __u16 type, const char *s)
+{
+	put_attr(r, type, s, strlen(s) + 1);
+}
+
+/* A hub group nest: @name, with the one member ADDR/LEN. */
+static void put_hub_group(struct request *r, const char *name, const char *addr, __u8 len)
+{
+	nest_start(r, XRELAY_A_HUB_GROUP);
+	put_string(r, XRELAY_A_HUB_GROUP_NAME, name);
+	put_prefix(r, XRELAY_A_HUB_GROUP_MEMBER, addr, len);
+	nest_end(r);
+}
+
+/*
+ * A hub nest on interface @ifname (none if NULL), default locked, with the
+ * group "admins" (10.9.0.0/24) and a rule letting admins reach tcp/22;
+ * left open for more, nest_end() closes it.
+ */
+static void hub_start(struct request *r, const char *ifname)
+{
+	nest_start(r, XRELAY_A_NETWORK_HUB);
+	if (ifname)
+		put_string(r, XRELAY_A_HUB_INTERFACE, ifname);
+	put_u8(r, XRELAY_A_HUB_DEFAULT, XRELAY_HUB_DEFAULT_LOCKED);
+	put_hub_group(r, "admins", "10.9.0.0", 24);
+	nest_start(r, XRELAY_A_HUB_RULE);
+	put_u8(r, XRELAY_A_HUB_RULE_ACTION, XRELAY_ACL_ACTION_ALLOW);
+	put_string(r, XRELAY_A_HUB_RULE_FROM_GROUP, "admins");
+	put_u8(r, XRELAY_A_HUB_RULE_PROTOCOL, IPPROTO_TCP);
+	put_u16(r, XRELAY_A_HUB_RULE_PORT_MIN, 22);
+	nest_end(r);
+}
+
+/* A network-set of the baseline network: its policy, and a hub still open. */
+static void hub_set_init(struct request *r, FIXTURE_DATA(xrelay) *self, const char *ifname)
+{
+	network_init(r, self, XRELAY_CMD_NETWORK_SET, NETWORK);
+	put_baseline_policy(r);
+	hub_start(r, ifname);
+}
+
+/*
+ * The baseline network gets a hub on HUB_IFNAME, and the baseline is taken
+ * again: a refused request must leave that hub as it was.
+ */
+static void hub_baseline(struct __test_metadata *_metadata, FIXTURE_DATA(xrelay) *self)
+{
+	struct request r;
+	struct reply rep;
+
+	hub_set_init(&r, self, HUB_IFNAME);
+	nest_end(&r);
+	expect_ok(_metadata, self, &r, &rep);
+	take_baseline(_metadata, self);
+	ASSERT_NE(NULL, attr_find(self->policy + GENL_HDRLEN, self->policy_len - GENL_HDRLEN,
+				  XRELAY_A_NETWORK_HUB));
+}
+
+static const char *attr_str(const struct nlattr *nla)
+{
+	return nla ? (const char *)nla + NLA_HDRLEN : "(absent)";
+}
+
+static __u64 attr_u64(const struct nlattr *nla)
+{
+	__u64 v = 0;
+
+	if (nla)
+		memcpy(&v, (const char *)nla + NLA_HDRLEN, sizeof(v));
+	return v;
+}
+
+TEST_F(xrelay, network_new_hub_reads_back)
+{
+	const struct nlattr *hub, *rule;
+	struct request r;
+	struct reply rep;
+	int len;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK);
+	hub_start(&r, "wg-other");
+	nest_end(&r);
+	expect_ok(_metadata, self, &r, &rep);
+	network_init(&r, self, XRELAY_CMD_NETWORK_GET, OTHER_NETWORK);
+	expect_ok(_metadata, self, &r, &rep);
+	hub = reply_attr(&rep, XRELAY_A_NETWORK_HUB);
+	ASSERT_NE(NULL, hub);
+	len = hub->nla_len - NLA_HDRLEN;
+	hub = (const void *)((const char *)hub + NLA_HDRLEN);
+	EXPECT_STREQ("wg-other", attr_str(attr_find(hub, len, XRELAY_A_HUB_INTERFACE)));
+	EXPECT_NE(NULL, attr_find(hub, len, XRELAY_A_HUB_GROUP));
+	EXPECT_NE(NULL, attr_find(hub, len, XRELAY_A_HUB_DEFAULT_HITS));
+	EXPECT_EQ(0, attr_u64(attr_find(hub, len, XRELAY_A_HUB_DEFAULT_HITS)));
+	rule = attr_find(hub, len, XRELAY_A_HUB_RULE);
+	ASSERT_NE(NULL, rule);
+	len = rule->nla_len - NLA_HDRLEN;
+	rule = (const void *)((const char *)rule + NLA_HDRLEN);
+	EXPECT_STREQ("admins", attr_str(attr_find(rule, len, XRELAY_A_HUB_RULE_FROM_GROUP)));
+	/* A port-min alone is a range of one. */
+	EXPECT_NE(NULL, attr_find(rule, len, XRELAY_A_HUB_RULE_PORT_MAX));
+	EXPECT_NE(NULL, attr_find(rule, len, XRELAY_A_HUB_RULE_HITS));
+}
+
+TEST_F(xrelay, network_set_hub_unknown_group)
+{
+	struct request r;
+
+	hub_baseline(_metadata, self);
+	hub_set_init(&r, self, HUB_IFNAME);
+	nest_start(&r, XRELAY_A_HUB_RULE);
+	put_u8(&r, XRELAY_A_HUB_RULE_ACTION, XRELAY_ACL_ACTION_DENY);
+	put_string(&r, XRELAY_A_HUB_RULE_TO_GROUP, "nobody");
+	nest_end(&r);
+	nest_end(&r);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, network_set_hub_without_interface)
+{
+	struct request r;
+
+	hub_baseline(_metadata, self);
+	hub_set_init(&r, self, NULL);
+	nest_end(&r);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, network_set_hub_ports_without_protocol)
+{
+	struct request r;
+
+	hub_baseline(_metadata, self);
+	hub_set_init(&r, self, HUB_IFNAME);
+	nest_start(&r, XRELAY_A_HUB_RULE);
+	put_u8(&r, XRELAY_A_HUB_RULE_ACTION, XRELAY_ACL_ACTION_DENY);
+	put_u16(&r, XRELAY_A_HUB_RULE_PORT_MIN, 23);
+	nest_end(&r);
+	nest_end(&r);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, network_set_hub_port_max_below_min)
+{
+	struct request r;
+
+	hub_baseline(_metadata, self);
+	hub_set_init(&r, self, HUB_IFNAME);
+	nest_start(&r, XRELAY_A_HUB_RULE);
+	put_u8(&r, XRELAY_A_HUB_RULE_ACTION, XRELAY_ACL_ACTION_DENY);
+	put_u8(&r, XRELAY_A_HUB_RULE_PROTOCOL, IPPROTO_UDP);
+	put_u16(&r, XRELAY_A_HUB_RULE_PORT_MIN, 1000);
+	put_u16(&r, XRELAY_A_HUB_RULE_PORT_MAX, 999);
+	nest_end(&r);
+	nest_end(&r);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, network_set_hub_duplicate_group)
+{
+	struct request r;
+
+	hub_baseline(_metadata, self);
+	hub_set_init(&r, self, HUB_IFNAME);
+	put_hub_group(&r, "admins", "10.8.0.0", 16);
+	nest_end(&r);
+	expect_module_error(&r, EINVAL);
+}
+
+/* An interface belongs to one network's hub at most. */
+TEST_F(xrelay, network_new_hub_interface_taken)
+{
+	struct request r;
+
+	hub_baseline(_metadata, self);
+	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK);
+	hub_start(&r, HUB_IFNAME);
+	nest_end(&r);
+	expect_module_error(&r, EEXIST);
+}
+
+TEST_F(xrelay, network_set_hub_rule_hits)
+{
+	struct request r;
+
+	hub_baseline(_metadata, self);
+	hub_set_init(&r, self, HUB_IFNAME);
+	nest_start(&r, XRELAY_A_HUB_RULE);
+	put_u8(&r, XRELAY_A_HUB_RULE_ACTION, XRELAY_ACL_ACTION_DENY);
+	put_u64(&r, XRELAY_A_HUB_RULE_HITS, 5);
+	nest_end(&r);
+	nest_end(&r);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, network_set_hub_default_hits)
+{
+	struct request r;
+
+	hub_baseline(_metadata, self);
+	hub_set_init(&r, self, HUB_IFNAME);
+	put_u64(&r, XRELAY_A_HUB_DEFAULT_HITS, 5);
+	nest_end(&r);
+	expect_module_error(&r, EINVAL);
+}
+
+/* ---- session-new: the session's own policy ---- */
+
+/* A side on @port whose admission lists the one prefix ADDR/LEN. */
+static void put_side_with_prefix(struct request *r, __u16 side, __u16 port, __u16 list,
+				 const char *addr, __u8 len)
+{
+	nest_start(r, side);
+	put_u16(r, XRELAY_A_SIDE_PORT, port);
+	nest_start(r, XRELAY_A_SIDE_ADMISSION);
+	put_prefix(r, list, addr, len);
+	nest_end(r);
+	nest_end(r);
+}
+
+/* A side on @port allowing @count distinct /32s of 192.0.2.0/24. */
+static void put_side_with_prefixes(struct request *r, __u16 side, __u16 port, int count)
+{
+	int i;
+
+	nest_start(r, side);
+	put_u16(r, XRELAY_A_SIDE_PORT, port);
+	nest_start(r, XRELAY_A_SIDE_ADMISSION);
+	for (i = 0; i < count; i++) {
+		char addr[INET_ADDRSTRLEN];
+
+		snprintf(addr, sizeof(addr), "192.0.2.%d", i);
+		put_prefix(r, XRELAY_A_ADMISSION_ALLOW, addr, 32);
+	}
+	nest_end(r);
+	nest_end(r);
+}
+
+TEST_F(xrelay, session_new_policy_options)
+{
+	struct netns_counts after;
+	struct request r;
+	struct reply rep;
+	__u32 id;
+
+	session_new_init(&r, self, INST4);
+	put_rate(&r, XRELAY_A_SESSION_RATE_LIMIT, 500, 50);
+	put_u64(&r, XRELAY_A_SESSION_QUOTA, 1000000);
+	put_u8(&r, XRELAY_A_SESSION_PROTOCOL, XRELAY_PROTOCOL_ANY);
+	put_side_with_prefixes(&r, XRELAY_A_SESSION_SIDE_A, FREE_PORT_A, XRELAY_MAX_SIDE_PREFIXES);
+	put_side_with_prefix(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B, XRELAY_A_ADMISSION_DENY,
+			     "198.51.100.66", 32);
+	expect_ok(_metadata, self, &r, &rep);
+	id = reply_u32(&rep, XRELAY_A_SESSION_ID);
+	netns_counts(_metadata, self, &after);
+	EXPECT_EQ(self->before.sessions + 1, after.sessions);
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_GET);
+	put_u32(&r, XRELAY_A_SESSION_ID, id);
+	expect_ok(_metadata, self, &r, &rep);
+	EXPECT_NE(NULL, reply_attr(&rep, XRELAY_A_SESSION_RATE_LIMIT));
+	EXPECT_EQ(1000000, reply_u64(&rep, XRELAY_A_SESSION_QUOTA));
+	EXPECT_EQ(XRELAY_PROTOCOL_ANY, reply_u8(&rep, XRELAY_A_SESSION_PROTOCOL));
+}
+
+TEST_F(xrelay, session_new_rate_pps_zero)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	put_rate(&r, XRELAY_A_SESSION_RATE_LIMIT, 0, 50);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, FREE_PORT_A);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, session_new_rate_bps_below_8)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	nest_start(&r, XRELAY_A_SESSION_RATE_LIMIT);
+	put_u64(&r, XRELAY_A_RATE_BITS_PER_SECOND, 7);
+	nest_end(&r);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, FREE_PORT_A);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, session_new_rate_not_nested)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	put_u64(&r, XRELAY_A_SESSION_RATE_LIMIT, 500);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, FREE_PORT_A);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_policy_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_new_quota_zero)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	put_u64(&r, XRELAY_A_SESSION_QUOTA, 0);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, FREE_PORT_A);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, session_new_unknown_protocol)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	put_u8(&r, XRELAY_A_SESSION_PROTOCOL, XRELAY_PROTOCOL_MAX + 1);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, FREE_PORT_A);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_policy_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, session_new_side_prefix_host_bits)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	put_side_with_prefix(&r, XRELAY_A_SESSION_SIDE_A, FREE_PORT_A, XRELAY_A_ADMISSION_DENY,
+			     "192.0.2.65", 26);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_new_side_ipv4_prefix_len_33)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, FREE_PORT_A);
+	put_side_with_prefix(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B, XRELAY_A_ADMISSION_ALLOW,
+			     "198.51.100.0", 33);
+	expect_module_error(&r, ERANGE);
+}
+
+TEST_F(xrelay, session_new_side_prefix_both_families)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST6);
+	nest_start(&r, XRELAY_A_SESSION_SIDE_A);
+	put_u16(&r, XRELAY_A_SIDE_PORT, FREE_PORT_A);
+	nest_start(&r, XRELAY_A_SIDE_ADMISSION);
+	nest_start(&r, XRELAY_A_ADMISSION_ALLOW);
+	put_in4(&r, XRELAY_A_PREFIX_IPV4, "192.0.2.0");
+	put_in6(&r, XRELAY_A_PREFIX_IPV6, "2001:db8:a::");
+	put_u8(&r, XRELAY_A_PREFIX_LEN, 24);
+	nest_end(&r);
+	nest_end(&r);
+	nest_end(&r);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_new_side_too_many_prefixes)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	put_side_with_prefixes(&r, XRELAY_A_SESSION_SIDE_A, FREE_PORT_A,
+			       XRELAY_MAX_SIDE_PREFIXES + 1);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_module_error(&r, E2BIG);
+}
+
+TEST_F(xrelay, session_new_side_unknown_prefix_attribute)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	nest_start(&r, XRELAY_A_SESSION_SIDE_A);
+	put_u16(&r, XRELAY_A_SIDE_PORT, FREE_PORT_A);
+	nest_start(&r, XRELAY_A_SIDE_ADMISSION);
+	nest_start(&r, XRELAY_A_ADMISSION_DENY);
+	put_in4(&r, XRELAY_A_PREFIX_IPV4, "192.0.2.0");
+	put_u8(&r, XRELAY_A_PREFIX_LEN, 24);
+	put_u32(&r, XRELAY_A_PREFIX_MAX + 1, 0);
+	nest_end(&r);
+	nest_end(&r);
+	nest_end(&r);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_policy_error(&r, EINVAL);
+}
+
+/* Sessions of a shared instance count against their own network's cap. */
+TEST_F(xrelay, session_new_network_at_cap)
+{
+	struct request r;
+	struct reply rep;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK);
+	put_u32(&r, XRELAY_A_NETWORK_MAX_SESSIONS, 1);
+	expect_ok(_metadata, self, &r, &rep);
+	session_new_init(&r, self, SHARED);
+	put_u32(&r, XRELAY_A_SESSION_NETWORK, OTHER_NETWORK);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, 21000);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, 21001);
+	expect_ok(_metadata, self, &r, &rep);
+	take_baseline(_metadata, self);
+
+	session_new_init(&r, self, SHARED);
+	put_u32(&r, XRELAY_A_SESSION_NETWORK, OTHER_NETWORK);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, 21002);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, 21003);
+	ASSERT_EQ(0, nl_talk(&self->nl, &r, &rep));
+	EXPECT_EQ(-ENOSPC, rep.error) TH_LOG("got %s (%s)", strerror(-rep.error), rep.message);
+	EXPECT_NE(NULL, strstr(rep.message, "network")) TH_LOG("message: '%s'", rep.message);
+	EXPECT_NE(NULL, strstr(rep.message, "session limit")) TH_LOG("message: '%s'", rep.message);
+	expect_counts_unchanged(_metadata, self);
+
+	/* Another network on the same instance is not held back. */
+	session_new_init(&r, self, SHARED);
+	put_u32(&r, XRELAY_A_SESSION_NETWORK, OTHER_NETWORK + 1);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, 21002);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, 21003);
+	expect_ok(_metadata, self, &r, &rep);
+}
+
 /* ---- commands that are events, not requests ---- */
 
 TEST_F(xrelay, event_commands_refused)
 {
 	static const __u8 events[] = {
 		XRELAY_CMD_SIDE_LEARNED_NTF, XRELAY_CMD_SESSION_EXPIRED_NTF,
-		XRELAY_CMD_LIMIT_REACHED_NTF, XRELAY_CMD_MAX + 1,
+		XRELAY_CMD_LIMIT_REACHED_NTF, XRELAY_CMD_POLICY_DROP_NTF, XRELAY_CMD_MAX + 1,
 	};
 	struct request r;
 	struct reply rep;

@@ -3,27 +3,40 @@
  * udp_peer: the UDP endpoint the selftests put on either side of the relay.
  *
  *   udp_peer send --to ADDR:PORT [--bind ADDR:PORT] [--count N] [--size BYTES]
- *                 [--interval-ms MS] [--duration-ms MS] [--keep-going]
+ *                 [--interval-ms MS | --rate PPS] [--duration-ms MS] [--head HEX]
+ *                 [--keep-going]
  *   udp_peer recv --bind ADDR:PORT [--count N] [--timeout-ms MS]
+ *                 [--tally [--idle-ms MS]] [--quiet]
  *
  * recv prints "bound ADDR:PORT" once the socket is bound (scripts wait for it
  * before sending), then "from ADDR:PORT len N" per datagram and a final
  * "received N datagrams B bytes". It stops after --count datagrams and fails
  * if fewer arrived before the timeout; --count 0 listens for the whole
- * timeout and fails if anything arrived at all.
+ * timeout and fails if anything arrived at all. --tally counts a flow of
+ * unknown length instead: it stops at the timeout, after --idle-ms without
+ * a datagram once one came (0: never), or at SIGTERM, and never fails for
+ * the count. --quiet leaves out the line per datagram (floods).
  *
  * send sends --count datagrams of --size bytes (--count 0: until
- * --duration-ms has passed) and prints "sent N datagrams B bytes". A send
- * error is fatal unless --keep-going, which counts it and carries on: used to
- * keep traffic flowing while the scenery is torn down around the sender.
+ * --duration-ms has passed, or SIGTERM) and prints "sent N datagrams B bytes
+ * in MS ms", also when stopped by SIGTERM or SIGINT.
+ * --rate paces them to PPS datagrams a second (catching up at once when
+ * late): the floods rate-limit tests need, which sleeps of whole
+ * milliseconds cannot make. --head puts the given bytes at the start of the
+ * payload (the rest is 'x'), e.g. to shape a WireGuard message header. A
+ * send error is fatal unless --keep-going, which counts it and carries on:
+ * used to keep traffic flowing while the scenery is torn down around the
+ * sender.
  *
  * ADDR:PORT is 192.0.2.1:5000 or [2001:db8::1]:5000.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +47,14 @@
 
 #define MAX_PAYLOAD	65507
 
+/* Set by SIGTERM/SIGINT: a sender stopped from outside still reports. */
+static volatile sig_atomic_t stop_requested;
+
+static void request_stop(int sig)
+{
+	stop_requested = 1;
+}
+
 struct options {
 	struct sockaddr_storage bind_addr;
 	struct sockaddr_storage to_addr;
@@ -43,17 +64,25 @@ struct options {
 	bool count_set;
 	unsigned long size;
 	unsigned long interval_ms;
+	unsigned long rate;
 	unsigned long duration_ms;
 	unsigned long timeout_ms;
+	unsigned long idle_ms;
+	unsigned char head[64];
+	size_t head_len;
 	bool keep_going;
+	bool tally;
+	bool quiet;
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: udp_peer send --to ADDR:PORT [--bind ADDR:PORT] [--count N] [--size BYTES]\n"
-		"                     [--interval-ms MS] [--duration-ms MS] [--keep-going]\n"
+		"                     [--interval-ms MS | --rate PPS] [--duration-ms MS] [--head HEX]\n"
+		"                     [--keep-going]\n"
 		"       udp_peer recv --bind ADDR:PORT [--count N] [--timeout-ms MS]\n"
+		"                     [--tally [--idle-ms MS]] [--quiet]\n"
 		"ADDR:PORT is 192.0.2.1:5000 or [2001:db8::1]:5000\n");
 }
 
@@ -139,12 +168,46 @@ static int parse_number(const char *text, unsigned long *value)
 	return (errno || *text == '\0' || *end != '\0' || *text == '-') ? -1 : 0;
 }
 
-static unsigned long long now_ms(void)
+static unsigned long long now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static unsigned long long now_ms(void)
+{
+	return now_ns() / 1000000;
+}
+
+/* Sleeps until CLOCK_MONOTONIC reaches @ns, or a stop is requested. */
+static void sleep_until_ns(unsigned long long ns)
+{
+	struct timespec ts = { .tv_sec = ns / 1000000000ULL, .tv_nsec = ns % 1000000000ULL };
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR &&
+	       !stop_requested)
+		;
+}
+
+/* "0102ff" into @buf; returns the number of bytes, -1 if not hex or too long. */
+static int parse_hex(const char *text, unsigned char *buf, size_t size)
+{
+	size_t len = strlen(text), i;
+
+	if (len == 0 || len % 2 || len / 2 > size)
+		return -1;
+	for (i = 0; i < len / 2; i++) {
+		unsigned int byte;
+
+		if (!isxdigit((unsigned char)text[2 * i]) ||
+		    !isxdigit((unsigned char)text[2 * i + 1]) ||
+		    sscanf(text + 2 * i, "%2x", &byte) != 1)
+			return -1;
+		buf[i] = byte;
+	}
+	return len / 2;
 }
 
 static int open_socket(int family, const struct options *opt)
@@ -166,6 +229,7 @@ static int open_socket(int family, const struct options *opt)
 
 static int do_send(const struct options *opt)
 {
+	unsigned long long start = now_ns(), elapsed_ms;
 	unsigned long long deadline = opt->duration_ms ? now_ms() + opt->duration_ms : 0;
 	unsigned long sent = 0, failed = 0;
 	static char payload[MAX_PAYLOAD];
@@ -173,6 +237,10 @@ static int do_send(const struct options *opt)
 
 	if (!opt->has_to || (opt->count == 0 && !opt->duration_ms)) {
 		usage(stderr);
+		return 2;
+	}
+	if (opt->head_len > opt->size) {
+		fprintf(stderr, "udp_peer: --head is longer than --size\n");
 		return 2;
 	}
 	if (opt->has_bind && opt->bind_addr.ss_family != opt->to_addr.ss_family) {
@@ -183,13 +251,18 @@ static int do_send(const struct options *opt)
 	if (fd < 0)
 		return 1;
 	memset(payload, 'x', opt->size);
+	memcpy(payload, opt->head, opt->head_len);
 
 	while (opt->count == 0 || sent + failed < opt->count) {
-		if (deadline && now_ms() >= deadline)
+		if (opt->rate)
+			sleep_until_ns(start + (sent + failed) * 1000000000ULL / opt->rate);
+		if (stop_requested || (deadline && now_ms() >= deadline))
 			break;
 		if (sendto(fd, payload, opt->size, 0, (const struct sockaddr *)&opt->to_addr,
 			   endpoint_len(&opt->to_addr)) == (ssize_t)opt->size) {
 			sent++;
+		} else if (stop_requested) {
+			break;
 		} else if (opt->keep_going) {
 			failed++;
 		} else {
@@ -198,10 +271,12 @@ static int do_send(const struct options *opt)
 			break;
 		}
 		if (opt->interval_ms)
-			usleep(opt->interval_ms * 1000);
+			sleep_until_ns(now_ns() + opt->interval_ms * 1000000ULL);
 	}
 
-	printf("sent %lu datagrams %llu bytes\n", sent, (unsigned long long)sent * opt->size);
+	elapsed_ms = (now_ns() - start) / 1000000;
+	printf("sent %lu datagrams %llu bytes in %llu ms\n", sent,
+	       (unsigned long long)sent * opt->size, elapsed_ms);
 	if (failed)
 		printf("failed %lu datagrams\n", failed);
 	close(fd);
@@ -230,29 +305,35 @@ static int do_recv(const struct options *opt)
 
 	printf("bound %s\n", format_endpoint(&opt->bind_addr, text, sizeof(text)));
 
-	while (opt->count == 0 || received < opt->count) {
+	while (opt->tally || opt->count == 0 || received < opt->count) {
 		long long left = (long long)(deadline - now_ms());
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		struct sockaddr_storage from;
 		socklen_t fromlen = sizeof(from);
 		ssize_t len;
 
-		if (left <= 0 || poll(&pfd, 1, left) == 0)
+		if (opt->tally && received && opt->idle_ms && left > (long long)opt->idle_ms)
+			left = opt->idle_ms;
+		if (stop_requested || left <= 0 || poll(&pfd, 1, left) == 0)
 			break;
-		len = recvfrom(fd, payload, sizeof(payload), 0, (struct sockaddr *)&from, &fromlen);
+		len = recvfrom(fd, payload, sizeof(payload), MSG_DONTWAIT,
+			       (struct sockaddr *)&from, &fromlen);
 		if (len < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			perror("recvfrom");
 			break;
 		}
 		received++;
 		bytes += len;
-		printf("from %s len %zd\n", format_endpoint(&from, text, sizeof(text)), len);
+		if (!opt->quiet)
+			printf("from %s len %zd\n", format_endpoint(&from, text, sizeof(text)), len);
 	}
 
 	printf("received %lu datagrams %llu bytes\n", received, bytes);
 	close(fd);
+	if (opt->tally)
+		return 0;
 	if (opt->count == 0)
 		return received == 0 ? 0 : 1;
 	return received == opt->count ? 0 : 1;
@@ -266,6 +347,11 @@ int main(int argc, char **argv)
 		{ "count", required_argument, NULL, 'c' },
 		{ "size", required_argument, NULL, 's' },
 		{ "interval-ms", required_argument, NULL, 'i' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "head", required_argument, NULL, 'H' },
+		{ "tally", no_argument, NULL, 'y' },
+		{ "idle-ms", required_argument, NULL, 'I' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "duration-ms", required_argument, NULL, 'd' },
 		{ "timeout-ms", required_argument, NULL, 'T' },
 		{ "keep-going", no_argument, NULL, 'k' },
@@ -310,6 +396,25 @@ int main(int argc, char **argv)
 		case 'i':
 			bad = parse_number(optarg, &opt.interval_ms);
 			break;
+		case 'r':
+			bad = parse_number(optarg, &opt.rate) || opt.rate == 0;
+			break;
+		case 'H': {
+			int len = parse_hex(optarg, opt.head, sizeof(opt.head));
+
+			bad = len < 0;
+			opt.head_len = bad ? 0 : len;
+			break;
+		}
+		case 'y':
+			opt.tally = true;
+			break;
+		case 'I':
+			bad = parse_number(optarg, &opt.idle_ms);
+			break;
+		case 'q':
+			opt.quiet = true;
+			break;
 		case 'd':
 			bad = parse_number(optarg, &opt.duration_ms);
 			break;
@@ -336,6 +441,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	if (opt.rate && opt.interval_ms) {
+		fprintf(stderr, "udp_peer: --rate and --interval-ms exclude each other\n");
+		return 2;
+	}
+	/* No SA_RESTART: a blocked call returns at once, and the report follows. */
+	sigaction(SIGTERM, &(struct sigaction){ .sa_handler = request_stop }, NULL);
+	sigaction(SIGINT, &(struct sigaction){ .sa_handler = request_stop }, NULL);
 	if (!strcmp(mode, "send")) {
 		/* --duration-ms alone means "until then", not "one datagram". */
 		if (!opt.count_set && opt.duration_ms)

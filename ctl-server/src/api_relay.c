@@ -15,6 +15,9 @@
 #define POLL_TIMEOUT_MAX 300
 #define REPORT_ERRORS_MAX 100
 #define REPORT_COUNTERS_MAX 64
+#define REPORT_NETWORKS_MAX 4096
+#define REPORT_SESSIONS_MAX 20000
+#define REPORT_OBJECT_COUNTERS_MAX 16
 
 static struct relay_state *authorize(struct ctld *c, struct evhttp_request *req,
 				     const struct peer *p, const char *relay)
@@ -89,18 +92,67 @@ static bool valid_counter_name(const char *k)
 	return i > 0 && i <= 64;
 }
 
+/* Session and network names as the configuration allows them (or ids). */
+static bool valid_object_name(const char *k)
+{
+	size_t i;
+
+	for (i = 0; k[i]; i++)
+		if (!(k[i] >= 'a' && k[i] <= 'z') && !(k[i] >= 'A' && k[i] <= 'Z') &&
+		    !(k[i] >= '0' && k[i] <= '9') && k[i] != '_' && k[i] != '-' && k[i] != '.')
+			return false;
+	return i > 0 && i <= 80;
+}
+
+static bool valid_counters(json_t *counters, size_t max)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(counters) || json_object_size(counters) > max)
+		return false;
+	json_object_foreach(counters, k, v)
+		if (!valid_counter_name(k) || !json_is_integer(v) || json_integer_value(v) < 0)
+			return false;
+	return true;
+}
+
+/* Objects (networks, sessions) by name, each an object of counters or, if @null_ok, null. */
+static bool valid_objects(json_t *objects, size_t max, bool null_ok)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(objects) || json_object_size(objects) > max)
+		return false;
+	json_object_foreach(objects, k, v)
+		if (!valid_object_name(k) || (!(null_ok && json_is_null(v)) &&
+		    !valid_counters(v, REPORT_OBJECT_COUNTERS_MAX)))
+			return false;
+	return true;
+}
+
 static const char *check_report(json_t *body)
 {
+	static const char *const keys[] = {
+		"generation", "errors", "counters", "networks", "sessions", "complete"
+	};
 	json_t *gen = json_object_get(body, "generation");
 	json_t *errors = json_object_get(body, "errors");
 	json_t *counters = json_object_get(body, "counters");
+	json_t *networks = json_object_get(body, "networks");
+	json_t *sessions = json_object_get(body, "sessions");
+	json_t *complete = json_object_get(body, "complete");
 	const char *k;
 	json_t *v;
 	size_t i;
 
-	json_object_foreach(body, k, v)
-		if (strcmp(k, "generation") && strcmp(k, "errors") && strcmp(k, "counters"))
-			return "unknown key in report (expected generation, errors, counters)";
+	json_object_foreach(body, k, v) {
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]) && strcmp(k, keys[i]); i++)
+			;
+		if (i == sizeof(keys) / sizeof(keys[0]))
+			return "unknown key in report (expected generation, errors, counters, networks, sessions, complete)";
+	}
 	if (!json_is_integer(gen) || json_integer_value(gen) < 0)
 		return "'generation' must be a non-negative integer";
 	if (errors) {
@@ -110,15 +162,43 @@ static const char *check_report(json_t *body)
 			if (!json_is_string(v) || json_string_length(v) > 1000)
 				return "'errors' must be a list of strings of at most 1000 bytes";
 	}
-	if (counters) {
-		if (!json_is_object(counters) || json_object_size(counters) > REPORT_COUNTERS_MAX)
-			return "'counters' must be an object of at most 64 counters";
-		json_object_foreach(counters, k, v)
-			if (!valid_counter_name(k) || !json_is_integer(v) ||
-			    json_integer_value(v) < 0)
-				return "counters are named [a-z0-9_]{1,64} and hold non-negative integers";
-	}
+	if (counters && !valid_counters(counters, REPORT_COUNTERS_MAX))
+		return "'counters' must be an object of at most 64 counters named [a-z0-9_]{1,64} holding non-negative integers";
+	if (networks && !valid_objects(networks, REPORT_NETWORKS_MAX, false))
+		return "'networks' must map at most 4096 network names to objects of at most 16 counters";
+	if (sessions && !valid_objects(sessions, REPORT_SESSIONS_MAX, true))
+		return "'sessions' must map at most 20000 session names to objects of at most 16 counters, or null";
+	if (complete && !json_is_boolean(complete))
+		return "'complete' must be true or false";
 	return NULL;
+}
+
+/*
+ * Session counters arrive as changes: a complete report replaces the
+ * table, others update it (null removes a session). A change with no table
+ * to apply it to, as after ctld restarted, is refused with 409 so that the
+ * agent sends a complete report next.
+ */
+static bool merge_sessions(struct relay_report *r, json_t *sessions, bool complete)
+{
+	const char *k;
+	json_t *v;
+
+	if (!sessions)
+		return true;
+	if (!complete && !r->sessions)
+		return false;
+	if (complete) {
+		json_decref(r->sessions);
+		r->sessions = json_object();
+	}
+	json_object_foreach(sessions, k, v) {
+		if (json_is_null(v))
+			json_object_del(r->sessions, k);
+		else
+			json_object_set(r->sessions, k, v);
+	}
+	return true;
 }
 
 void api_relay_report(struct ctld *c, struct evhttp_request *req, const struct peer *p,
@@ -144,6 +224,17 @@ void api_relay_report(struct ctld *c, struct evhttp_request *req, const struct p
 		return;
 	}
 	r = &rs->report;
+	if (!merge_sessions(r, json_object_get(body, "sessions"),
+			    json_is_true(json_object_get(body, "complete")))) {
+		http_reply_error(c, req, 409, "ctld holds no session counters for relay '%s': send a complete report",
+				 relay);
+		json_decref(body);
+		return;
+	}
+	if (json_object_get(body, "networks")) {
+		json_decref(r->networks);
+		r->networks = json_incref(json_object_get(body, "networks"));
+	}
 	json_decref(r->errors);
 	json_decref(r->counters);
 	r->present = true;

@@ -43,9 +43,11 @@ static json_t *relay_status(const struct relay_state *rs)
 		json_object_set_new(o, "report", json_null());
 		return o;
 	}
-	json_object_set_new(o, "report", json_pack("{s:I, s:I, s:O, s:O}",
+	json_object_set_new(o, "report", json_pack("{s:I, s:I, s:O, s:O, s:o, s:o}",
 		"applied_generation", (json_int_t)r->applied_generation,
-		"at", (json_int_t)r->at, "errors", r->errors, "counters", r->counters));
+		"at", (json_int_t)r->at, "errors", r->errors, "counters", r->counters,
+		"networks", r->networks ? json_incref(r->networks) : json_object(),
+		"sessions", r->sessions ? json_incref(r->sessions) : json_object()));
 	return o;
 }
 
@@ -67,6 +69,19 @@ static void metric(struct evbuffer *b, const char *name, const char *type, const
 {
 	evbuffer_add_printf(b, "# HELP xrelay_ctld_%s %s\n# TYPE xrelay_ctld_%s %s\n",
 			    name, help, name, type);
+}
+
+/* One line per counter of each object (network, session) a relay reported. */
+static void object_metrics(struct evbuffer *b, const char *relay, const char *metric_name,
+			   const char *label, json_t *objects)
+{
+	const char *name, *k;
+	json_t *counters, *v;
+
+	json_object_foreach(objects, name, counters)
+		json_object_foreach(counters, k, v)
+			evbuffer_add_printf(b, "xrelay_ctld_%s{relay=\"%s\",%s=\"%s\",counter=\"%s\"} %" JSON_INTEGER_FORMAT "\n",
+					    metric_name, relay, label, name, k, json_integer_value(v));
 }
 
 static void relay_metrics(struct evbuffer *b, const struct state *st)
@@ -121,6 +136,16 @@ static void relay_metrics(struct evbuffer *b, const struct state *st)
 			evbuffer_add_printf(b, "xrelay_ctld_relay_reported{relay=\"%s\",counter=\"%s\"} %" JSON_INTEGER_FORMAT "\n",
 					    st->relays[i]->name, k, json_integer_value(v));
 	}
+	metric(b, "relay_network_reported", "gauge",
+	       "Per-network counters from the relay's reports (sessions now; packets, bytes, drops over the network's sessions).");
+	for (i = 0; i < st->n_relays; i++)
+		object_metrics(b, st->relays[i]->name, "relay_network_reported", "network",
+			       st->relays[i]->report.networks);
+	metric(b, "relay_session_reported", "gauge",
+	       "Per-session counters from the relay's reports (each side's packets, bytes, drops).");
+	for (i = 0; i < st->n_relays; i++)
+		object_metrics(b, st->relays[i]->name, "relay_session_reported", "session",
+			       st->relays[i]->report.sessions);
 }
 
 void api_metrics(struct ctld *c, struct evhttp_request *req)

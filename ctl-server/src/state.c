@@ -477,6 +477,8 @@ static void relay_state_free(struct state *st, struct relay_state *rs)
 		st->hooks.removed(st, rs);
 	json_decref(rs->report.errors);
 	json_decref(rs->report.counters);
+	json_decref(rs->report.networks);
+	json_decref(rs->report.sessions);
 	free(rs->statics);
 	free(rs->content);
 	free(rs->body);

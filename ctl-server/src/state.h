@@ -38,6 +38,8 @@ struct relay_report {
 	int64_t at;		/* Unix seconds */
 	json_t *errors;		/* array of strings */
 	json_t *counters;	/* object of numbers */
+	json_t *networks;	/* network name -> object of numbers, or NULL */
+	json_t *sessions;	/* session name -> object of numbers, or NULL */
 };
 
 struct relay_state {

@@ -127,6 +127,27 @@ metrics_exported() {
 }
 check "metrics: applied generation, reported counters and config validity exported" metrics_exported
 
+# Session counters arrive as changes against a table ctld keeps per relay.
+report() { code $FRA1 -X POST -d "$1" "$base/v1/relays/fra1/report"; }
+check "report: session changes without a complete report first are refused (409)" \
+	test "$(report "{\"generation\":$g,\"sessions\":{\"corp-hq-branch1\":{\"a_packets\":1}}}")" = 409
+check "report: a complete report with sessions and networks is taken (204)" \
+	test "$(report "{\"generation\":$g,\"complete\":true,\"networks\":{\"corp\":{\"sessions\":2,\"packets\":7}},\"sessions\":{\"corp-hq-branch1\":{\"a_packets\":5,\"b_packets\":2},\"corp-hq-branch2\":{\"a_packets\":1}}}")" = 204
+check "report: then changes are merged, null removes a session (204)" \
+	test "$(report "{\"generation\":$g,\"sessions\":{\"corp-hq-branch1\":{\"a_packets\":9,\"b_packets\":2},\"corp-hq-branch2\":null}}")" = 204
+check "report: a bad session entry is refused (400)" \
+	test "$(report "{\"generation\":$g,\"sessions\":{\"x y\":{\"a\":1}}}")" = 400
+check "status: per-session and per-network counters of the relay" \
+	test "$(as $PROM "$base/v1/status" | json '[(r["report"]["sessions"], r["report"]["networks"]) for r in d["relays"] if r["name"]=="fra1"][0]')" = \
+	"({'corp-hq-branch1': {'a_packets': 9, 'b_packets': 2}}, {'corp': {'sessions': 2, 'packets': 7}})"
+object_metrics_exported() {
+	as $PROM "$base/metrics" > "$work/metrics" &&
+	grep -q '^xrelay_ctld_relay_session_reported{relay="fra1",session="corp-hq-branch1",counter="a_packets"} 9$' "$work/metrics" &&
+	! grep -q 'session="corp-hq-branch2"' "$work/metrics" &&
+	grep -q '^xrelay_ctld_relay_network_reported{relay="fra1",network="corp",counter="packets"} 7$' "$work/metrics"
+}
+check "metrics: per-session and per-network counters exported" object_metrics_exported
+
 # --- allocation API ------------------------------------------------------------
 a=$(as $NETPORT -X POST -d '{"network":"corp","a":{"allow":"192.0.2.0/24"},"region":"us-east"}' "$base/v1/allocations")
 id=$(echo "$a" | json 'd["id"]')

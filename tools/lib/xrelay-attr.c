@@ -32,6 +32,7 @@ const struct nla_policy xr_side_policy[XRELAY_A_SIDE_MAX + 1] = {
 	[XRELAY_A_SIDE_ALLOW_IPV6] = IPV6_ATTR,
 	[XRELAY_A_SIDE_ALLOW_PREFIX_LEN] = { .type = NLA_U8 },
 	[XRELAY_A_SIDE_RELEARN_TIMEOUT] = { .type = NLA_U32 },
+	[XRELAY_A_SIDE_ADMISSION] = { .type = NLA_NESTED },
 	[XRELAY_A_SIDE_STATE] = { .type = NLA_U8 },
 	[XRELAY_A_SIDE_IDLE_MSECS] = { .type = NLA_U64 },
 	[XRELAY_A_SIDE_STATS] = { .type = NLA_NESTED },
@@ -48,13 +49,82 @@ const struct nla_policy xr_session_policy[XRELAY_A_SESSION_MAX + 1] = {
 	[XRELAY_A_SESSION_AGE_MSECS] = { .type = NLA_U64 },
 	[XRELAY_A_SESSION_EXPIRE_REASON] = { .type = NLA_U8 },
 	[XRELAY_A_SESSION_PORT] = { .type = NLA_U16 },
+	[XRELAY_A_SESSION_RATE_LIMIT] = { .type = NLA_NESTED },
+	[XRELAY_A_SESSION_QUOTA] = { .type = NLA_U64 },
+	[XRELAY_A_SESSION_PROTOCOL] = { .type = NLA_U8 },
 };
 
 const struct nla_policy xr_netns_policy[XRELAY_A_NETNS_MAX + 1] = {
 	[XRELAY_A_NETNS_SESSION_LIMIT] = { .type = NLA_U32 },
 	[XRELAY_A_NETNS_SESSIONS] = { .type = NLA_U32 },
 	[XRELAY_A_NETNS_INSTANCES] = { .type = NLA_U32 },
+	[XRELAY_A_NETNS_NETWORKS] = { .type = NLA_U32 },
 	[XRELAY_A_NETNS_STATS] = { .type = NLA_NESTED },
+};
+
+const struct nla_policy xr_prefix_policy[XRELAY_A_PREFIX_MAX + 1] = {
+	[XRELAY_A_PREFIX_IPV4] = { .type = NLA_U32 },
+	[XRELAY_A_PREFIX_IPV6] = IPV6_ATTR,
+	[XRELAY_A_PREFIX_LEN] = { .type = NLA_U8 },
+};
+
+const struct nla_policy xr_rate_policy[XRELAY_A_RATE_MAX + 1] = {
+	[XRELAY_A_RATE_PACKETS_PER_SECOND ... XRELAY_A_RATE_MAX] = { .type = NLA_U64 },
+};
+
+/* The admission nests are walked, not parsed: their allow and deny repeat. */
+const struct nla_policy xr_network_policy[XRELAY_A_NETWORK_MAX + 1] = {
+	[XRELAY_A_NETWORK_ID] = { .type = NLA_U32 },
+	[XRELAY_A_NETWORK_ADMISSION] = { .type = NLA_NESTED },
+	[XRELAY_A_NETWORK_RATE_LIMIT] = { .type = NLA_NESTED },
+	[XRELAY_A_NETWORK_SESSION_RATE_LIMIT] = { .type = NLA_NESTED },
+	[XRELAY_A_NETWORK_SESSION_QUOTA] = { .type = NLA_U64 },
+	[XRELAY_A_NETWORK_MAX_SESSIONS] = { .type = NLA_U32 },
+	[XRELAY_A_NETWORK_PROTOCOL] = { .type = NLA_U8 },
+	[XRELAY_A_NETWORK_HUB] = { .type = NLA_NESTED },
+	[XRELAY_A_NETWORK_SESSIONS] = { .type = NLA_U32 },
+	[XRELAY_A_NETWORK_STATS] = { .type = NLA_NESTED },
+};
+
+const struct nla_policy xr_policy_drop_policy[XRELAY_A_POLICY_DROP_MAX + 1] = {
+	[XRELAY_A_POLICY_DROP_SESSION] = { .type = NLA_U32 },
+	[XRELAY_A_POLICY_DROP_NETWORK] = { .type = NLA_U32 },
+	[XRELAY_A_POLICY_DROP_SIDE] = { .type = NLA_U8 },
+	[XRELAY_A_POLICY_DROP_REASON] = { .type = NLA_U8 },
+	[XRELAY_A_POLICY_DROP_SOURCE_IPV4] = { .type = NLA_U32 },
+	[XRELAY_A_POLICY_DROP_SOURCE_IPV6] = IPV6_ATTR,
+	[XRELAY_A_POLICY_DROP_SOURCE_PORT] = { .type = NLA_U16 },
+	[XRELAY_A_POLICY_DROP_DESTINATION_IPV4] = { .type = NLA_U32 },
+	[XRELAY_A_POLICY_DROP_DESTINATION_IPV6] = IPV6_ATTR,
+	[XRELAY_A_POLICY_DROP_DESTINATION_PORT] = { .type = NLA_U16 },
+	[XRELAY_A_POLICY_DROP_PROTOCOL] = { .type = NLA_U8 },
+	[XRELAY_A_POLICY_DROP_RULE] = { .type = NLA_U32 },
+};
+
+/* A hub's interfaces, groups and rules repeat: walk them, a parse keeps the last. */
+const struct nla_policy xr_hub_policy[XRELAY_A_HUB_MAX + 1] = {
+	[XRELAY_A_HUB_INTERFACE] = { .type = NLA_STRING },
+	[XRELAY_A_HUB_DEFAULT] = { .type = NLA_U8 },
+	[XRELAY_A_HUB_GROUP] = { .type = NLA_NESTED },
+	[XRELAY_A_HUB_RULE] = { .type = NLA_NESTED },
+	[XRELAY_A_HUB_DEFAULT_HITS] = { .type = NLA_U64 },
+};
+
+const struct nla_policy xr_hub_group_policy[XRELAY_A_HUB_GROUP_MAX + 1] = {
+	[XRELAY_A_HUB_GROUP_NAME] = { .type = NLA_STRING },
+	[XRELAY_A_HUB_GROUP_MEMBER] = { .type = NLA_NESTED },
+};
+
+const struct nla_policy xr_hub_rule_policy[XRELAY_A_HUB_RULE_MAX + 1] = {
+	[XRELAY_A_HUB_RULE_ACTION] = { .type = NLA_U8 },
+	[XRELAY_A_HUB_RULE_FROM_GROUP] = { .type = NLA_STRING },
+	[XRELAY_A_HUB_RULE_FROM_PREFIX] = { .type = NLA_NESTED },
+	[XRELAY_A_HUB_RULE_TO_GROUP] = { .type = NLA_STRING },
+	[XRELAY_A_HUB_RULE_TO_PREFIX] = { .type = NLA_NESTED },
+	[XRELAY_A_HUB_RULE_PROTOCOL] = { .type = NLA_U8 },
+	[XRELAY_A_HUB_RULE_PORT_MIN] = { .type = NLA_U16 },
+	[XRELAY_A_HUB_RULE_PORT_MAX] = { .type = NLA_U16 },
+	[XRELAY_A_HUB_RULE_HITS] = { .type = NLA_U64 },
 };
 
 int xr_attr_parse(struct nlmsghdr *nlh, int maxtype, const struct nla_policy *policy,

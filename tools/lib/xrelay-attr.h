@@ -17,6 +17,13 @@ extern const struct nla_policy xr_instance_policy[XRELAY_A_INSTANCE_MAX + 1];
 extern const struct nla_policy xr_side_policy[XRELAY_A_SIDE_MAX + 1];
 extern const struct nla_policy xr_session_policy[XRELAY_A_SESSION_MAX + 1];
 extern const struct nla_policy xr_netns_policy[XRELAY_A_NETNS_MAX + 1];
+extern const struct nla_policy xr_prefix_policy[XRELAY_A_PREFIX_MAX + 1];
+extern const struct nla_policy xr_rate_policy[XRELAY_A_RATE_MAX + 1];
+extern const struct nla_policy xr_network_policy[XRELAY_A_NETWORK_MAX + 1];
+extern const struct nla_policy xr_policy_drop_policy[XRELAY_A_POLICY_DROP_MAX + 1];
+extern const struct nla_policy xr_hub_policy[XRELAY_A_HUB_MAX + 1];
+extern const struct nla_policy xr_hub_group_policy[XRELAY_A_HUB_GROUP_MAX + 1];
+extern const struct nla_policy xr_hub_rule_policy[XRELAY_A_HUB_RULE_MAX + 1];
 
 /* Counters indexed by their attribute type, XRELAY_A_STATS_*. */
 struct xr_stats {

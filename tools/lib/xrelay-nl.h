@@ -7,6 +7,8 @@
 #ifndef XRELAY_NL_H
 #define XRELAY_NL_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <netlink/msg.h>
 
@@ -53,5 +55,63 @@ int xr_nl_fd(const struct xr_nl *nl);
  * the socket's receive buffer overflowed, and the socket stays usable.
  */
 int xr_nl_receive(struct xr_nl *nl, xr_nl_msg_fn fn, void *arg);
+
+/*
+ * Pipelined requests: many requests go out in one sendmsg() and their
+ * answers are matched to them by sequence number, so that creating a
+ * hundred thousand sessions costs a few hundred system calls instead of
+ * two hundred thousand round trips. Only the last request of each send
+ * asks for an ACK: the kernel handles a send's requests one after the
+ * other before sendmsg() returns, so every error and reply of the others
+ * has arrived by the time that ACK does, and a request with neither has
+ * succeeded.
+ *
+ * The socket's receive buffer is raised (SO_RCVBUFFORCE when allowed) so
+ * that a whole send's answers fit in it; answers the kernel still could
+ * not queue are reported as ENOBUFS for the requests they belonged to.
+ */
+
+/*
+ * Called once per request with the @cookie it was added with: @error is
+ * 0 or a positive errno, @errmsg the kernel's extack text (or strerror),
+ * @reply the kernel's reply message or NULL when there was none. It must
+ * not use the batch's socket: more answers may be waiting on it.
+ */
+typedef void (*xr_nl_batch_fn)(void *cookie, int error, const char *errmsg,
+			       struct nlmsghdr *reply, void *arg);
+
+struct xr_nl_batch {
+	struct xr_nl *nl;
+	xr_nl_batch_fn fn;
+	void *arg;
+	char *buf;		/* requests waiting to be sent */
+	size_t len, cap;
+	size_t last;		/* offset of the last request in buf */
+	void **cookies;		/* of the requests in buf, in order */
+	bool *answered;
+	size_t n, max;		/* queued, most per send */
+	uint32_t first_seq, next_seq;
+	char *rbuf;		/* receive buffers, for recvmmsg() */
+};
+
+/* Prepares @b for requests on @nl. Returns 0 or -1 with nl->error set. */
+int xr_nl_batch_init(struct xr_nl_batch *b, struct xr_nl *nl, xr_nl_batch_fn fn, void *arg);
+
+/*
+ * Queues @msg (from xr_nl_msg(), freed here), sending the queue first
+ * when it is full. Returns 0, or -1 when the socket failed: nl->error and
+ * nl->errmsg say why, and the requests of the failed send were each
+ * reported to the callback with that error.
+ */
+int xr_nl_batch_add(struct xr_nl_batch *b, struct nl_msg *msg, void *cookie);
+
+/*
+ * Sends what is queued and waits for its answers. Returns like add; a
+ * return of -1 with ENOBUFS means some answers were lost and the outcome
+ * of those requests is unknown.
+ */
+int xr_nl_batch_flush(struct xr_nl_batch *b);
+
+void xr_nl_batch_free(struct xr_nl_batch *b);
 
 #endif /* XRELAY_NL_H */

@@ -25,6 +25,40 @@ const char *xr_uint_parse(const char *s, uint64_t min, uint64_t max, uint64_t *v
 	return NULL;
 }
 
+const char *xr_count_parse(const char *s, uint64_t min, uint64_t max, uint64_t *v)
+{
+	unsigned long long n;
+	uint64_t factor;
+	char *end;
+
+	if (!isdigit((unsigned char)s[0]))
+		return "not a decimal number";
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	switch (*end) {
+	case '\0':
+		factor = 1;
+		break;
+	case 'k':
+		factor = 1000;
+		break;
+	case 'M':
+		factor = 1000000;
+		break;
+	case 'G':
+		factor = 1000000000;
+		break;
+	default:
+		return "not a decimal number with an optional k, M or G";
+	}
+	if (*end && end[1])
+		return "not a decimal number with an optional k, M or G";
+	if (errno == ERANGE || n > UINT64_MAX / factor || n * factor < min || n * factor > max)
+		return "out of range";
+	*v = n * factor;
+	return NULL;
+}
+
 const char *xr_port_parse(const char *s, uint16_t *port)
 {
 	uint64_t v;

@@ -35,6 +35,8 @@ struct xr_prefix {
 #define XR_PREFIX_STRLEN	(INET6_ADDRSTRLEN + 4)	/* ADDR/128 */
 
 const char *xr_uint_parse(const char *s, uint64_t min, uint64_t max, uint64_t *v);
+/* A decimal number, optionally followed by k (x1000), M (x10^6) or G (x10^9). */
+const char *xr_count_parse(const char *s, uint64_t min, uint64_t max, uint64_t *v);
 const char *xr_port_parse(const char *s, uint16_t *port);
 /* MIN-MAX with MIN <= MAX. */
 const char *xr_port_range_parse(const char *s, uint16_t *min, uint16_t *max);

@@ -39,7 +39,7 @@ void args_unknown(const char *word)
 	usage_error("unexpected argument \"%s\"", word);
 }
 
-static const char *value(struct args *a, const char *keyword)
+const char *args_value(struct args *a, const char *keyword)
 {
 	const char *word = args_next(a);
 
@@ -56,7 +56,7 @@ static void check(const char *word, const char *keyword, const char *why)
 
 uint32_t args_u32(struct args *a, const char *keyword, uint32_t min, uint32_t max)
 {
-	const char *word = value(a, keyword);
+	const char *word = args_value(a, keyword);
 	uint64_t v;
 
 	if (xr_uint_parse(word, min, max, &v))
@@ -65,9 +65,32 @@ uint32_t args_u32(struct args *a, const char *keyword, uint32_t min, uint32_t ma
 	return v;
 }
 
+uint64_t args_count(struct args *a, const char *keyword, uint64_t min, uint64_t max)
+{
+	const char *word = args_value(a, keyword);
+	uint64_t v;
+
+	if (xr_count_parse(word, min, max, &v))
+		usage_error("bad value \"%s\" for \"%s\": not a number from %llu to %llu "
+			    "(k, M and G multiply by 1000)", word, keyword,
+			    (unsigned long long)min, (unsigned long long)max);
+	return v;
+}
+
+bool args_id(struct args *a, bool required, uint32_t *id)
+{
+	if (!a->argc && !required)
+		return false;
+	if (!args_take(a, "id"))
+		usage_error(a->argc ? "expected \"id ID\"" : "missing \"id ID\"");
+	*id = args_u32(a, "id", 1, UINT32_MAX);
+	args_end(a);
+	return true;
+}
+
 uint16_t args_port(struct args *a, const char *keyword)
 {
-	const char *word = value(a, keyword);
+	const char *word = args_value(a, keyword);
 	uint16_t port;
 
 	check(word, keyword, xr_port_parse(word, &port));
@@ -76,28 +99,28 @@ uint16_t args_port(struct args *a, const char *keyword)
 
 void args_port_range(struct args *a, const char *keyword, uint16_t *min, uint16_t *max)
 {
-	const char *word = value(a, keyword);
+	const char *word = args_value(a, keyword);
 
 	check(word, keyword, xr_port_range_parse(word, min, max));
 }
 
 void args_addr(struct args *a, const char *keyword, struct xr_addr *addr)
 {
-	const char *word = value(a, keyword);
+	const char *word = args_value(a, keyword);
 
 	check(word, keyword, xr_addr_parse(word, addr));
 }
 
 void args_endpoint(struct args *a, const char *keyword, struct xr_endpoint *ep)
 {
-	const char *word = value(a, keyword);
+	const char *word = args_value(a, keyword);
 
 	check(word, keyword, xr_endpoint_parse(word, ep));
 }
 
 void args_prefix(struct args *a, const char *keyword, struct xr_prefix *prefix)
 {
-	const char *word = value(a, keyword);
+	const char *word = args_value(a, keyword);
 
 	check(word, keyword, xr_prefix_parse(word, prefix));
 }

@@ -130,24 +130,12 @@ int instance_add(struct args *a)
 	return request_run(msg, new_id_print, NULL);
 }
 
-/* "id ID", required or optional. */
-static bool parse_id(struct args *a, bool required, uint32_t *id)
-{
-	if (!a->argc && !required)
-		return false;
-	if (!args_take(a, "id"))
-		usage_error(a->argc ? "expected \"id ID\"" : "missing \"id ID\"");
-	*id = args_u32(a, "id", 1, UINT32_MAX);
-	args_end(a);
-	return true;
-}
-
 int instance_del(struct args *a)
 {
 	struct nl_msg *msg;
 	uint32_t id;
 
-	parse_id(a, true, &id);
+	args_id(a, true, &id);
 	msg = request_new(XRELAY_CMD_INSTANCE_DEL, 0);
 	request_check_put(nla_put_u32(msg, XRELAY_A_INSTANCE_ID, id));
 	return request_run(msg, NULL, NULL);
@@ -159,7 +147,7 @@ int instance_show(struct args *a)
 	uint32_t id;
 	int ret;
 
-	if (parse_id(a, false, &id)) {
+	if (args_id(a, false, &id)) {
 		msg = request_new(XRELAY_CMD_INSTANCE_GET, 0);
 		request_check_put(nla_put_u32(msg, XRELAY_A_INSTANCE_ID, id));
 	} else {

@@ -4,10 +4,15 @@
  * Every argument is parsed before the kernel is contacted, so bad input
  * changes nothing.
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <netlink/socket.h>
 
 #include "xrelayctl.h"
 
@@ -24,12 +29,20 @@ static const struct command commands[] = {
 	{ "instance", "show", instance_show, "[id ID]" },
 	{ "instance", "dump", instance_dump, "" },
 	{ "session", "add", session_add,
-	  "instance ID [network NET] [idle SECS] [lifetime SECS] a SIDE b SIDE\n"
-	  "           SIDE := PORT [peer ADDR:PORT | learn [from PREFIX] [relearn SECS]]" },
+	  "instance ID [network NET] [idle SECS] [lifetime SECS]\n"
+	  "           [rate RATE] [quota BYTES] [protocol any|wireguard] a SIDE b SIDE\n"
+	  "           SIDE := PORT [peer ADDR:PORT | learn [from PREFIX] [relearn SECS]]\n"
+	  "                   [allow PREFIX[,PREFIX...]] [deny PREFIX[,PREFIX...]]" },
 	{ "session", "del", session_del, "id ID | instance ID port PORT" },
 	{ "session", "show", session_show, "[id ID | instance ID [port PORT] | network NET]" },
 	{ "session", "dump", session_dump, "[instance ID | network NET]" },
 	{ "session", "flush", session_flush, "[instance ID | network NET]" },
+	{ "network", "add", network_add, "id NET [POLICY...]" },
+	{ "network", "set", network_set,
+	  "id NET [POLICY...]   (replaces the whole policy, a hub included)" },
+	{ "network", "del", network_del, "id NET" },
+	{ "network", "show", network_show, "[id NET]" },
+	{ "network", "dump", network_dump, "" },
 	{ "stats", NULL, stats_show, "" },
 	{ "limit", NULL, limit_run, "[N]" },
 	{ "monitor", NULL, monitor_run, "" },
@@ -48,8 +61,35 @@ static const char *const notes =
 	"ADDR := IPv4 or IPv6 address\n"
 	"ADDR:PORT := 192.0.2.1:5000 | [2001:db8::1]:5000\n"
 	"PREFIX := ADDR/LEN\n"
+	"N, BYTES := decimal, optionally with k, M or G (x1000): bps 10M, session-quota 50G\n"
 	"Options: -j, --json  print JSON (dump prints tab-separated text only)\n"
 	"Any command followed by -h or help prints its usage.\n";
+
+#define RATE_DEFS \
+	"           RATE := one or more of: pps N | burst N | bps N | burst-bytes N\n"
+
+static const char policy_defs[] =
+	"           POLICY := allow PREFIX[,PREFIX...] | deny PREFIX[,PREFIX...]\n"
+	"                   | allow-file FILE | deny-file FILE\n"
+	"                   | rate RATE | session-rate RATE | session-quota BYTES\n"
+	"                   | max-sessions N | protocol any|wireguard | hub-file FILE\n"
+	RATE_DEFS
+	"           hub-file: one statement a line, '#' comments, rules in order, first match wins:\n"
+	"             interface IFNAME [IFNAME...]\n"
+	"             default open|locked\n"
+	"             group NAME PREFIX [PREFIX...]\n"
+	"             allow|deny [from GROUP|PREFIX|any] [to GROUP|PREFIX|any]\n"
+	"                        [proto tcp|udp|udplite|sctp|icmp|ipv6-icmp|NUMBER] [port N[-M]]\n";
+
+/* Lines defining words of @c's usage, shown once after the commands sharing them. */
+static const char *usage_defs(const struct command *c)
+{
+	if (c->run == network_add || c->run == network_set)
+		return policy_defs;
+	if (c->run == session_add)
+		return RATE_DEFS;
+	return NULL;
+}
 
 static void print_command(FILE *f, const struct command *c, const char *lead)
 {
@@ -66,6 +106,7 @@ static void print_usage(FILE *f, const struct command *command, const char *obje
 {
 	bool all = !command && !object;
 	const char *lead = "Usage: ";
+	const char *defs = NULL;
 	size_t i;
 
 	if (all) {
@@ -77,9 +118,14 @@ static void print_usage(FILE *f, const struct command *command, const char *obje
 
 		if (command ? c != command : object && strcmp(c->object, object))
 			continue;
+		if (defs && usage_defs(c) != defs)
+			fputs(defs, f);
 		print_command(f, c, lead);
 		lead = "       ";
+		defs = usage_defs(c);
 	}
+	if (defs)
+		fputs(defs, f);
 	if (all)
 		fputs(notes, f);
 }
@@ -180,6 +226,12 @@ int main(int argc, char **argv)
 	return ret;
 }
 
+void out_of_memory(void)
+{
+	fprintf(stderr, "Error: out of memory\n");
+	exit(EXIT_RUNTIME);
+}
+
 void kernel_open(struct xr_nl *nl)
 {
 	if (xr_nl_open(nl)) {
@@ -198,10 +250,8 @@ struct nl_msg *request_new(uint8_t cmd, int flags)
 	if (!request_nl.sock)
 		kernel_open(&request_nl);
 	msg = xr_nl_msg(&request_nl, cmd, flags);
-	if (!msg) {
-		fprintf(stderr, "Error: out of memory\n");
-		exit(EXIT_RUNTIME);
-	}
+	if (!msg)
+		out_of_memory();
 	return msg;
 }
 
@@ -214,11 +264,93 @@ void request_check_put(int err)
 	}
 }
 
+/* Set after request_expect_large_replies() could not raise the receive buffer. */
+static int small_rcvbuf;
+
+static int request_failed(void)
+{
+	fprintf(stderr, "Error: %s\n", request_nl.errmsg);
+	/* Not the kernel's refusal: the reply or the ACK after it did not fit. */
+	if (small_rcvbuf && request_nl.error == EIO)
+		fprintf(stderr, "The socket's receive buffer (%d bytes) may be too small for the "
+			"reply; raising it needs CAP_NET_ADMIN or a larger net.core.rmem_max\n",
+			small_rcvbuf);
+	return EXIT_RUNTIME;
+}
+
 int request_run(struct nl_msg *msg, xr_nl_msg_fn fn, void *arg)
 {
-	if (xr_nl_request(&request_nl, msg, fn, arg)) {
-		fprintf(stderr, "Error: %s\n", request_nl.errmsg);
-		return EXIT_RUNTIME;
-	}
+	if (xr_nl_request(&request_nl, msg, fn, arg))
+		return request_failed();
 	return EXIT_SUCCESS;
+}
+
+int request_run_or_missing(struct nl_msg *msg, xr_nl_msg_fn fn, void *arg)
+{
+	if (xr_nl_request(&request_nl, msg, fn, arg) && request_nl.error != ENOENT)
+		return request_failed();
+	return EXIT_SUCCESS;
+}
+
+/*
+ * Raises a buffer of the request socket to at least @bytes: past the
+ * net.core.[rw]mem_max cap with the FORCE option (CAP_NET_ADMIN), else as
+ * far as the cap allows. The kernel doubles the value set, for its own
+ * bookkeeping, and enforces and reports the doubled value. Returns that.
+ */
+static int socket_buffer_raise(int force_option, int option, size_t bytes)
+{
+	int fd = nl_socket_get_fd(request_nl.sock);
+	int want = bytes > INT_MAX / 2 ? INT_MAX / 2 : bytes;
+	socklen_t len = sizeof(int);
+	int have = 0;
+
+	if (!getsockopt(fd, SOL_SOCKET, option, &have, &len) && have >= want)
+		return have;
+	if (setsockopt(fd, SOL_SOCKET, force_option, &want, sizeof(want)))
+		setsockopt(fd, SOL_SOCKET, option, &want, sizeof(want));
+	len = sizeof(int);
+	if (getsockopt(fd, SOL_SOCKET, option, &have, &len))
+		return 0;
+	return have;
+}
+
+struct nl_msg *request_new_large(uint8_t cmd, int flags, size_t attrs_size)
+{
+	/* Headers and the other attributes of any request take far less. */
+	size_t size = attrs_size + 4096;
+	size_t page = getpagesize();
+	struct nl_msg *msg;
+	int sndbuf;
+
+	if (size <= page)
+		return request_new(cmd, flags);
+	if (!request_nl.sock)
+		kernel_open(&request_nl);
+	/* The kernel refuses a message longer than the send buffer, less 32 bytes. */
+	sndbuf = socket_buffer_raise(SO_SNDBUFFORCE, SO_SNDBUF, size + 32);
+	if (sndbuf < 32 || (size_t)sndbuf - 32 < size) {
+		fprintf(stderr, "Error: the request needs up to %zu bytes, more than the "
+			"socket's send buffer holds (%d bytes); raising it needs CAP_NET_ADMIN "
+			"or a larger net.core.wmem_max\n", size, sndbuf);
+		exit(EXIT_RUNTIME);
+	}
+	/* libnl sizes every new message by this default: set it for this one only. */
+	nlmsg_set_default_size(size);
+	msg = request_new(cmd, flags);
+	nlmsg_set_default_size(page);
+	return msg;
+}
+
+/* A network's reply with two full lists of IPv6 prefixes, with room to spare. */
+#define LARGE_REPLY_BYTES	(16 << 20)
+
+void request_expect_large_replies(void)
+{
+	int rcvbuf;
+
+	if (!request_nl.sock)
+		kernel_open(&request_nl);
+	rcvbuf = socket_buffer_raise(SO_RCVBUFFORCE, SO_RCVBUF, LARGE_REPLY_BYTES);
+	small_rcvbuf = rcvbuf < LARGE_REPLY_BYTES ? rcvbuf : 0;
 }

@@ -63,6 +63,70 @@ static int session_expired_print(struct nlattr **tb)
 	return 0;
 }
 
+static const char *const drop_reason_names[] = {
+	[XRELAY_POLICY_DROP_DENIED] = "denied",
+	[XRELAY_POLICY_DROP_PROTOCOL] = "protocol",
+	[XRELAY_POLICY_DROP_RATE_LIMIT] = "rate-limit",
+	[XRELAY_POLICY_DROP_QUOTA] = "quota",
+	[XRELAY_POLICY_DROP_ACL] = "acl",
+};
+
+/* ADDR:PORT, or ADDR of a packet without ports; JSON null when absent. */
+static void endpoint_print(const char *key, const char *fmt, struct nlattr *v4,
+			   struct nlattr *v6, struct nlattr *port)
+{
+	char text[XR_ENDPOINT_STRLEN];
+	struct xr_endpoint ep;
+
+	if (xr_attr_get_addr(v4, v6, &ep.addr)) {
+		out_str(key, NULL, NULL);
+		return;
+	}
+	ep.port = xr_attr_u16(port);
+	out_str(key, fmt, port ? xr_endpoint_format(&ep, text) : xr_addr_format(&ep.addr, text));
+}
+
+/*
+ * "policy-drop session 1 network 10 side a reason denied source 192.0.2.66:5000";
+ * a hub's drops have no session or side, and tell where the packet went:
+ * "policy-drop session 0 network 10 reason acl source 10.1.0.2:40000
+ *  destination 10.2.0.5:22 protocol tcp rule 3" (one line)
+ */
+static int policy_drop_print(struct nlmsghdr *nlh)
+{
+	struct nlattr *tb[XRELAY_A_POLICY_DROP_MAX + 1];
+	char protocol_text[4];
+	uint8_t reason;
+
+	if (xr_attr_parse(nlh, XRELAY_A_POLICY_DROP_MAX, xr_policy_drop_policy, tb))
+		return -EPROTO;
+	reason = xr_attr_u8(tb[XRELAY_A_POLICY_DROP_REASON]);
+	out_obj_open(NULL);
+	out_str("event", "%s", "policy-drop");
+	out_uint("session", " session %llu", xr_attr_u32(tb[XRELAY_A_POLICY_DROP_SESSION]));
+	out_uint("network", " network %llu", xr_attr_u32(tb[XRELAY_A_POLICY_DROP_NETWORK]));
+	if (tb[XRELAY_A_POLICY_DROP_SIDE])
+		out_str("side", " side %s", nla_get_u8(tb[XRELAY_A_POLICY_DROP_SIDE]) ? "b" : "a");
+	out_str("reason", " reason %s",
+		reason <= XRELAY_POLICY_DROP_MAX ? drop_reason_names[reason] : "unknown");
+	endpoint_print("source", " source %s", tb[XRELAY_A_POLICY_DROP_SOURCE_IPV4],
+		       tb[XRELAY_A_POLICY_DROP_SOURCE_IPV6], tb[XRELAY_A_POLICY_DROP_SOURCE_PORT]);
+	if (reason == XRELAY_POLICY_DROP_ACL) {
+		endpoint_print("destination", " destination %s",
+			       tb[XRELAY_A_POLICY_DROP_DESTINATION_IPV4],
+			       tb[XRELAY_A_POLICY_DROP_DESTINATION_IPV6],
+			       tb[XRELAY_A_POLICY_DROP_DESTINATION_PORT]);
+		out_uint("protocol", NULL, xr_attr_u8(tb[XRELAY_A_POLICY_DROP_PROTOCOL]));
+		out_text(" protocol %s",
+			 ip_protocol_name(xr_attr_u8(tb[XRELAY_A_POLICY_DROP_PROTOCOL]),
+					  protocol_text));
+		out_uint("rule", " rule %llu", xr_attr_u32(tb[XRELAY_A_POLICY_DROP_RULE]));
+	}
+	out_text("\n");
+	out_obj_close();
+	return 0;
+}
+
 static int event_print(struct nlmsghdr *nlh, void *arg)
 {
 	struct nlattr *tb[XRELAY_A_SESSION_MAX + 1];
@@ -93,6 +157,8 @@ static int event_print(struct nlmsghdr *nlh, void *arg)
 			 xr_attr_u32(netns_tb[XRELAY_A_NETNS_SESSIONS]));
 		out_obj_close();
 		return 0;
+	case XRELAY_CMD_POLICY_DROP_NTF:
+		return policy_drop_print(nlh);
 	default:
 		return 0;	/* an event this version does not know */
 	}

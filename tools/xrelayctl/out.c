@@ -140,6 +140,39 @@ void out_msecs(const char *key, const char *fmt, uint64_t msecs)
 	printf(fmt, text);
 }
 
+void out_count(const char *key, const char *fmt, uint64_t count)
+{
+	static const struct {
+		char suffix;
+		uint64_t factor;
+	} units[] = { { 'G', 1000000000 }, { 'M', 1000000 }, { 'k', 1000 } };
+	char text[32];
+	size_t i;
+
+	out_uint(key, NULL, count);
+	if (out_json || !fmt)
+		return;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (count && count % units[i].factor == 0)
+			break;
+	if (i < sizeof(units) / sizeof(units[0]))
+		snprintf(text, sizeof(text), "%llu%c",
+			 (unsigned long long)(count / units[i].factor), units[i].suffix);
+	else
+		snprintf(text, sizeof(text), "%llu", (unsigned long long)count);
+	printf(fmt, text);
+}
+
+void out_elem_str(const char *fmt, const char *value)
+{
+	if (!out_json) {
+		printf(fmt, value);
+		return;
+	}
+	json_member(NULL);
+	json_string(value);
+}
+
 void out_text(const char *fmt, ...)
 {
 	va_list ap;

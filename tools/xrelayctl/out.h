@@ -26,6 +26,10 @@ void out_str(const char *key, const char *fmt, const char *value);
 void out_bytes(const char *key, const char *fmt, uint64_t bytes);
 /* Raw in JSON; in text fmt's %s receives seconds such as "1.2s". */
 void out_msecs(const char *key, const char *fmt, uint64_t msecs);
+/* Raw in JSON; in text fmt's %s receives it as 10M when it is a round k, M or G. */
+void out_count(const char *key, const char *fmt, uint64_t count);
+/* An element of the open JSON array; in text printf()ed with fmt. */
+void out_elem_str(const char *fmt, const char *value);
 void out_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif /* XRELAYCTL_OUT_H */

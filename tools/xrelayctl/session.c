@@ -19,31 +19,39 @@ struct side_args {
 	struct xr_prefix allow;
 	bool has_relearn;
 	uint32_t relearn;
+	struct admission admission;
 };
 
-/* SIDE := PORT [peer ADDR:PORT | learn [from PREFIX] [relearn SECS]] */
+/*
+ * SIDE := PORT [peer ADDR:PORT | learn [from PREFIX] [relearn SECS]]
+ *         [allow PREFIX[,PREFIX...]] [deny PREFIX[,PREFIX...]]
+ */
 static void parse_side(struct args *a, const char *name, struct side_args *side)
 {
+	char owner[sizeof("side a")];
+
 	args_once(&side->seen, name);
 	side->port = args_port(a, name);
 	if (args_take(a, "peer")) {
 		args_endpoint(a, "peer", &side->peer);
 		side->pinned = true;
-		return;
-	}
-	if (!args_take(a, "learn"))
-		return;
-	for (;;) {
-		if (args_take(a, "from")) {
-			args_once(&side->has_allow, "from");
-			args_prefix(a, "from", &side->allow);
-		} else if (args_take(a, "relearn")) {
-			args_once(&side->has_relearn, "relearn");
-			side->relearn = args_u32(a, "relearn", 1, XRELAY_MAX_TIMEOUT);
-		} else {
-			return;
+	} else if (args_take(a, "learn")) {
+		for (;;) {
+			if (args_take(a, "from")) {
+				args_once(&side->has_allow, "from");
+				args_prefix(a, "from", &side->allow);
+			} else if (args_take(a, "relearn")) {
+				args_once(&side->has_relearn, "relearn");
+				side->relearn = args_u32(a, "relearn", 1, XRELAY_MAX_TIMEOUT);
+			} else {
+				break;
+			}
 		}
 	}
+	while (args_admission(a, &side->admission, false))
+		;
+	snprintf(owner, sizeof(owner), "side %s", name);
+	admission_check(&side->admission, XRELAY_MAX_SIDE_PREFIXES, owner);
 }
 
 static int put_side(struct nl_msg *msg, int type, const struct side_args *side)
@@ -66,6 +74,7 @@ static int put_side(struct nl_msg *msg, int type, const struct side_args *side)
 	}
 	if (side->has_relearn)
 		err |= nla_put_u32(msg, XRELAY_A_SIDE_RELEARN_TIMEOUT, side->relearn);
+	err |= admission_put(msg, XRELAY_A_SIDE_ADMISSION, &side->admission);
 	return err | nla_nest_end(msg, nest);
 }
 
@@ -86,8 +95,12 @@ static int new_id_print(struct nlmsghdr *nlh, void *arg)
 int session_add(struct args *a)
 {
 	bool has_instance = false, has_network = false, has_idle = false, has_lifetime = false;
+	bool has_rate = false, has_quota = false, has_protocol = false;
 	uint32_t instance = 0, network = 0, idle = 0, lifetime = 0;
 	struct side_args sides[2] = {};
+	struct rate rate = {};
+	uint64_t quota = 0;
+	uint8_t protocol = 0;
 	struct nl_msg *msg;
 	const char *word;
 	int err = 0;
@@ -106,12 +119,23 @@ int session_add(struct args *a)
 		} else if (!strcmp(word, "lifetime")) {
 			args_once(&has_lifetime, word);
 			lifetime = args_u32(a, word, 1, XRELAY_MAX_TIMEOUT);
+		} else if (!strcmp(word, "rate")) {
+			args_once(&has_rate, word);
+			args_rate(a, word, &rate);
+		} else if (!strcmp(word, "quota")) {
+			args_once(&has_quota, word);
+			quota = args_count(a, word, 1, UINT64_MAX);
+		} else if (!strcmp(word, "protocol")) {
+			args_once(&has_protocol, word);
+			protocol = args_protocol(a, word);
 		} else if (!strcmp(word, "a")) {
 			parse_side(a, word, &sides[0]);
 		} else if (!strcmp(word, "b")) {
 			parse_side(a, word, &sides[1]);
 		} else if (!strcmp(word, "from") || !strcmp(word, "relearn")) {
 			usage_error("\"%s\" belongs after \"learn\" in a side", word);
+		} else if (!strcmp(word, "allow") || !strcmp(word, "deny")) {
+			usage_error("\"%s\" belongs in a side, after its PORT", word);
 		} else {
 			args_unknown(word);
 		}
@@ -121,7 +145,9 @@ int session_add(struct args *a)
 	if (!sides[0].seen || !sides[1].seen)
 		usage_error("missing side \"%s SIDE\"", sides[0].seen ? "b" : "a");
 
-	msg = request_new(XRELAY_CMD_SESSION_NEW, 0);
+	msg = request_new_large(XRELAY_CMD_SESSION_NEW, 0,
+				admission_size(&sides[0].admission) +
+				admission_size(&sides[1].admission));
 	err |= nla_put_u32(msg, XRELAY_A_SESSION_INSTANCE, instance);
 	if (has_network)
 		err |= nla_put_u32(msg, XRELAY_A_SESSION_NETWORK, network);
@@ -129,8 +155,16 @@ int session_add(struct args *a)
 		err |= nla_put_u32(msg, XRELAY_A_SESSION_IDLE_TIMEOUT, idle);
 	if (has_lifetime)
 		err |= nla_put_u32(msg, XRELAY_A_SESSION_LIFETIME, lifetime);
-	for (i = 0; i < 2; i++)
+	if (has_rate)
+		err |= rate_put(msg, XRELAY_A_SESSION_RATE_LIMIT, &rate);
+	if (has_quota)
+		err |= nla_put_u64(msg, XRELAY_A_SESSION_QUOTA, quota);
+	if (has_protocol)
+		err |= nla_put_u8(msg, XRELAY_A_SESSION_PROTOCOL, protocol);
+	for (i = 0; i < 2; i++) {
 		err |= put_side(msg, side_attrs[i], &sides[i]);
+		admission_free(&sides[i].admission);
+	}
 	request_check_put(err);
 	return request_run(msg, new_id_print, NULL);
 }
@@ -227,6 +261,7 @@ struct session {
 		const char *state;
 		char peer[XR_ENDPOINT_STRLEN];	/* "" while unknown */
 		char allow[XR_PREFIX_STRLEN];	/* "" when not set */
+		struct admission admission;
 	} sides[2];
 };
 
@@ -245,7 +280,8 @@ static int side_parse(struct nlattr *nest, struct side *side)
 
 	memset(side, 0, sizeof(*side));
 	if ((nest && xr_attr_parse_nested(nest, XRELAY_A_SIDE_MAX, xr_side_policy, tb)) ||
-	    xr_stats_get(tb[XRELAY_A_SIDE_STATS], &side->stats))
+	    xr_stats_get(tb[XRELAY_A_SIDE_STATS], &side->stats) ||
+	    admission_get(tb[XRELAY_A_SIDE_ADMISSION], &side->admission))
 		return -EPROTO;
 	state = xr_attr_u8(tb[XRELAY_A_SIDE_STATE]);
 	side->state = state <= XRELAY_SIDE_STATE_MAX ? state_names[state] : "unknown";
@@ -262,20 +298,35 @@ static int side_parse(struct nlattr *nest, struct side *side)
 	return 0;
 }
 
+static void session_free(struct session *s)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		admission_free(&s->sides[i].admission);
+}
+
+/* On success the caller frees @s with session_free(). */
 static int session_parse(struct nlmsghdr *nlh, struct session *s)
 {
 	int i;
 
+	memset(s->sides, 0, sizeof(s->sides));
 	if (xr_attr_parse(nlh, XRELAY_A_SESSION_MAX, xr_session_policy, s->tb))
 		return -EPROTO;
-	for (i = 0; i < 2; i++)
-		if (side_parse(s->tb[side_attrs[i]], &s->sides[i]))
+	for (i = 0; i < 2; i++) {
+		if (side_parse(s->tb[side_attrs[i]], &s->sides[i])) {
+			session_free(s);
 			return -EPROTO;
+		}
+	}
 	return 0;
 }
 
 /*
- * "  a: port 40000 learned 192.0.2.2:5000 (idle 1.2s, relearn 30s, allow 192.0.2.0/24)"
+ * "  a: port 40000 learned 192.0.2.2:5000 (idle 1.2s, relearn 30s, from 192.0.2.0/24)"
+ * "     allow 192.0.2.0/24,198.51.100.0/24"
+ * "     deny 192.0.2.66/32"
  * "     transfer: 5 packets, 600 B; drops: unknown-source 1"
  */
 static void side_print(const struct side *side, const char *name)
@@ -300,17 +351,37 @@ static void side_print(const struct side *side, const char *name)
 			 nla_get_u32(tb[XRELAY_A_SIDE_RELEARN_TIMEOUT]));
 		sep = ", ";
 	}
+	/* "from", as in "learn from": "allow" is the admission list below. */
 	if (*side->allow) {
 		out_text("%s", sep);
-		out_str("allow", "allow %s", side->allow);
+		out_str("allow", "from %s", side->allow);
 		sep = ", ";
 	}
 	if (sep != open_paren)
 		out_text(")");
 	out_text("\n");
+	admission_print(&side->admission, "     ");
 	stats_print(&side->stats, "     ", "; ");
 	out_text("\n");
 	out_obj_close();
+}
+
+/* "  protocol wireguard quota 50G rate pps 1k", in the syntax of session add. */
+static int session_policy_print(struct nlattr **tb)
+{
+	if (!tb[XRELAY_A_SESSION_PROTOCOL] && !tb[XRELAY_A_SESSION_QUOTA] &&
+	    !tb[XRELAY_A_SESSION_RATE_LIMIT])
+		return 0;
+	out_text(" ");
+	if (tb[XRELAY_A_SESSION_PROTOCOL])
+		out_str("protocol", " protocol %s",
+			protocol_name(nla_get_u8(tb[XRELAY_A_SESSION_PROTOCOL])));
+	if (tb[XRELAY_A_SESSION_QUOTA])
+		out_count("quota", " quota %s", nla_get_u64(tb[XRELAY_A_SESSION_QUOTA]));
+	if (rate_print(tb[XRELAY_A_SESSION_RATE_LIMIT], "rate_limit", " rate"))
+		return -EPROTO;
+	out_text("\n");
+	return 0;
 }
 
 static int session_print(struct nlmsghdr *nlh, void *arg)
@@ -318,6 +389,7 @@ static int session_print(struct nlmsghdr *nlh, void *arg)
 	struct session s;
 	struct nlattr **tb = s.tb;
 	uint32_t lifetime;
+	int err;
 	int i;
 
 	(void)arg;
@@ -332,14 +404,28 @@ static int session_print(struct nlmsghdr *nlh, void *arg)
 		 xr_attr_u32(tb[XRELAY_A_SESSION_IDLE_TIMEOUT]));
 	out_uint("lifetime", lifetime ? " lifetime %llus" : NULL, lifetime);
 	out_msecs("age_ms", " age %s\n", xr_attr_u64(tb[XRELAY_A_SESSION_AGE_MSECS]));
-	for (i = 0; i < 2; i++)
+	err = session_policy_print(tb);
+	for (i = 0; !err && i < 2; i++)
 		side_print(&s.sides[i], side_names[i]);
 	out_obj_close();
-	return 0;
+	session_free(&s);
+	return err;
+}
+
+/* A list as one column: "P,P", or "-" when empty. */
+static void prefix_list_column(const struct prefix_list *list)
+{
+	char text[XR_PREFIX_STRLEN];
+	size_t i;
+
+	printf("\t%s", list->n ? "" : "-");
+	for (i = 0; i < list->n; i++)
+		printf(i ? ",%s" : "%s", xr_prefix_format(&list->prefixes[i], text));
 }
 
 static int session_dump_line(struct nlmsghdr *nlh, void *arg)
 {
+	struct nlattr *rate_tb[XRELAY_A_RATE_MAX + 1] = {};
 	struct session s;
 	struct nlattr **tb = s.tb;
 	int i;
@@ -347,6 +433,12 @@ static int session_dump_line(struct nlmsghdr *nlh, void *arg)
 	(void)arg;
 	if (session_parse(nlh, &s))
 		return -EPROTO;
+	if (tb[XRELAY_A_SESSION_RATE_LIMIT] &&
+	    xr_attr_parse_nested(tb[XRELAY_A_SESSION_RATE_LIMIT], XRELAY_A_RATE_MAX,
+				 xr_rate_policy, rate_tb)) {
+		session_free(&s);
+		return -EPROTO;
+	}
 	printf("%u\t%u\t%u\t%u\t%u\t%llu",
 	       xr_attr_u32(tb[XRELAY_A_SESSION_ID]),
 	       xr_attr_u32(tb[XRELAY_A_SESSION_INSTANCE]),
@@ -364,7 +456,19 @@ static int session_dump_line(struct nlmsghdr *nlh, void *arg)
 		       (unsigned long long)xr_attr_u64(side->tb[XRELAY_A_SIDE_IDLE_MSECS]));
 		stats_dump(&side->stats);
 	}
+	/* The policy columns came later, so they come last. */
+	printf("\t%s\t%llu",
+	       tb[XRELAY_A_SESSION_PROTOCOL] ?
+	       protocol_name(nla_get_u8(tb[XRELAY_A_SESSION_PROTOCOL])) : "-",
+	       (unsigned long long)xr_attr_u64(tb[XRELAY_A_SESSION_QUOTA]));
+	for (i = 1; i <= XRELAY_A_RATE_MAX; i++)
+		printf("\t%llu", (unsigned long long)xr_attr_u64(rate_tb[i]));
+	for (i = 0; i < 2; i++) {
+		prefix_list_column(&s.sides[i].admission.allow);
+		prefix_list_column(&s.sides[i].admission.deny);
+	}
 	printf("\n");
+	session_free(&s);
 	return 0;
 }
 

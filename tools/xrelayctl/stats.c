@@ -16,10 +16,14 @@ static const struct {
 	[XRELAY_A_STATS_DROP_UNKNOWN_SOURCE] = { "drop_unknown_source", "unknown-source" },
 	[XRELAY_A_STATS_DROP_NOT_PAIRED] = { "drop_not_paired", "not-paired" },
 	[XRELAY_A_STATS_DROP_EXPIRED] = { "drop_expired", "expired" },
-	[XRELAY_A_STATS_DROP_POLICY] = { "drop_policy", "policy" },
+	[XRELAY_A_STATS_DROP_DENIED] = { "drop_denied", "denied" },
 	[XRELAY_A_STATS_DROP_NO_ROUTE] = { "drop_no_route", "no-route" },
 	[XRELAY_A_STATS_DROP_BAD_SOURCE] = { "drop_bad_source", "bad-source" },
 	[XRELAY_A_STATS_DROP_MALFORMED] = { "drop_malformed", "malformed" },
+	[XRELAY_A_STATS_DROP_PROTOCOL] = { "drop_protocol", "protocol" },
+	[XRELAY_A_STATS_DROP_RATE_LIMIT] = { "drop_rate_limit", "rate-limit" },
+	[XRELAY_A_STATS_DROP_QUOTA] = { "drop_quota", "quota" },
+	[XRELAY_A_STATS_DROP_ACL] = { "drop_acl", "acl" },
 };
 
 /*
@@ -42,7 +46,9 @@ void stats_print(const struct xr_stats *stats, const char *prefix, const char *d
 	if (c[XRELAY_A_STATS_PACKETS_XDP])
 		out_text(" (%llu packets by XDP)", (unsigned long long)c[XRELAY_A_STATS_PACKETS_XDP]);
 	out_uint(counters[XRELAY_A_STATS_PACKETS_XDP].key, NULL, c[XRELAY_A_STATS_PACKETS_XDP]);
-	for (i = XRELAY_A_STATS_DROP_NO_SESSION; i <= XRELAY_A_STATS_DROP_MALFORMED; i++) {
+	for (i = 1; i <= XRELAY_A_STATS_MAX; i++) {
+		if (!counters[i].drop)
+			continue;
 		out_uint(counters[i].key, NULL, c[i]);
 		if (!c[i])
 			continue;
@@ -78,6 +84,7 @@ static int netns_print(struct nlmsghdr *nlh, void *arg)
 		 xr_attr_u32(tb[XRELAY_A_NETNS_SESSION_LIMIT]));
 	out_uint("sessions", "sessions: %llu\n", xr_attr_u32(tb[XRELAY_A_NETNS_SESSIONS]));
 	out_uint("instances", "instances: %llu\n", xr_attr_u32(tb[XRELAY_A_NETNS_INSTANCES]));
+	out_uint("networks", "networks: %llu\n", xr_attr_u32(tb[XRELAY_A_NETNS_NETWORKS]));
 	stats_print(&stats, "", "\n");
 	out_text("\n");
 	return 0;

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <stdlib.h>
+#include <string.h>
+#include <linux/xrelay.h>
+
+#include "counters.h"
+#include "util.h"
+
+static void add(struct ag_counter_list *list, const char *name, uint64_t value)
+{
+	if (list->n < AG_COUNTERS_MAX) {
+		list->v[list->n].name = name;
+		list->v[list->n].value = value;
+		list->n++;
+	}
+}
+
+void ag_relay_counters(const struct ag_agent *a, struct ag_counter_list *list)
+{
+	const struct ag_mirror *m = &a->mirror;
+	const struct ag_stats *s = &a->stats;
+	uint64_t drops = 0;
+	int i;
+
+	for (i = 1; i <= XRELAY_A_STATS_MAX && i < (int)(sizeof(m->totals) / sizeof(m->totals[0])); i++)
+		if (i != XRELAY_A_STATS_PACKETS && i != XRELAY_A_STATS_BYTES &&
+		    i != XRELAY_A_STATS_PACKETS_XDP)
+			drops += m->totals[i];
+	list->n = 0;
+	add(list, "kernel_up", a->kernel.up);
+	add(list, "instances", m->instances.n);
+	add(list, "sessions", m->sessions.n);
+	add(list, "session_limit", m->session_limit);
+	add(list, "desired_sessions", a->desired ? a->desired->n_sessions : 0);
+	add(list, "ended_sessions", a->ended.n);
+	add(list, "packets", m->totals[XRELAY_A_STATS_PACKETS]);
+	add(list, "bytes", m->totals[XRELAY_A_STATS_BYTES]);
+	add(list, "packets_xdp", m->totals[XRELAY_A_STATS_PACKETS_XDP]);
+	add(list, "drops", drops);
+	add(list, "drop_no_session", m->totals[XRELAY_A_STATS_DROP_NO_SESSION]);
+	add(list, "reconciles_total", s->reconciles);
+	add(list, "sessions_created_total", s->sessions_created);
+	add(list, "sessions_deleted_total", s->sessions_deleted);
+	add(list, "instances_created_total", s->instances_created);
+	add(list, "instances_deleted_total", s->instances_deleted);
+	add(list, "networks_changed_total", s->networks_changed);
+	add(list, "apply_failures_total", s->apply_failures);
+	add(list, "drift_corrected_total", s->drift_corrected);
+	add(list, "kernel_returns_total", s->kernel_returns);
+	add(list, "resyncs_total", s->resyncs);
+	add(list, "sessions_expired_total", s->sessions_expired);
+	add(list, "sessions_ended_total", s->sessions_ended);
+	add(list, "ports_reserved_total", s->ports_reserved);
+	add(list, "states_received_total", s->states_received);
+	add(list, "states_refused_total", s->states_refused);
+	add(list, "poll_failures_total", s->poll_failures);
+	add(list, "report_failures_total", s->report_failures);
+	add(list, "last_parse_us", s->parse_ms * 1000);
+	add(list, "last_diff_us", s->diff_ms * 1000);
+	add(list, "last_kernel_us", s->kernel_ms * 1000);
+}
+
+void ag_session_counters(const struct ag_agent *a, const struct ag_dsession *s,
+			 struct ag_counters side[2])
+{
+	const struct ag_ksession *k = ag_map_get(&a->mirror.sessions, ag_desc_key(&s->desc));
+
+	if (k && ag_session_desc_equal(&k->desc, &s->desc)) {
+		side[0] = k->side[0];
+		side[1] = k->side[1];
+	} else {
+		memset(side, 0, 2 * sizeof(*side));
+	}
+}
+
+static struct ag_network_counters *net_of(struct ag_network_counters **v, size_t *n,
+					  struct ag_map *index, uint32_t id)
+{
+	uintptr_t i = (uintptr_t)ag_map_get(index, id);
+
+	if (!i) {
+		*v = ag_realloc(*v, (*n + 1) * sizeof(**v));
+		memset(&(*v)[*n], 0, sizeof(**v));
+		(*v)[*n].id = id;
+		i = ++*n;
+		ag_map_put(index, id, (void *)i);
+	}
+	return &(*v)[i - 1];
+}
+
+struct ag_network_counters *ag_network_counters(const struct ag_agent *a, size_t *n)
+{
+	struct ag_network_counters *v = NULL;
+	struct ag_map index;
+	size_t pos = 0, i;
+	uint64_t key;
+	void *val;
+
+	*n = 0;
+	ag_map_init(&index);
+	for (i = 0; a->desired && i < a->desired->n_networks; i++)
+		net_of(&v, n, &index, a->desired->networks[i].id);
+	while (ag_map_next(&a->mirror.sessions, &pos, &key, &val)) {
+		const struct ag_ksession *k = val;
+		struct ag_network_counters *net = net_of(&v, n, &index, k->desc.network);
+
+		net->sessions++;
+		ag_counters_add(&net->c, &k->side[0]);
+		ag_counters_add(&net->c, &k->side[1]);
+	}
+	pos = 0;
+	while (ag_map_next(&a->mirror.instances, &pos, &key, &val)) {
+		const struct ag_kinstance *k = val;
+
+		/* Packets to a tenant's ports that no session uses are its drops. */
+		if (k->desc.network)
+			net_of(&v, n, &index, k->desc.network)->c.drops += k->drop_no_session;
+	}
+	pos = 0;
+	while (ag_map_next(&a->mirror.past, &pos, &key, &val))
+		ag_counters_add(&net_of(&v, n, &index, key)->c, val);
+	for (i = 0; i < *n; i++) {
+		const struct ag_network *net = a->desired ?
+			ag_map_get(&a->desired->network_by_id, v[i].id) : NULL;
+
+		v[i].name = net ? ag_strdup(net->name) : ag_asprintf("%u", v[i].id);
+	}
+	ag_map_free(&index);
+	return v;
+}
+
+void ag_network_counters_free(struct ag_network_counters *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}
