@@ -107,6 +107,34 @@ static bool xrelay_xdp_route6(struct net *net, const struct xrelay_flow *f,
 	return ok;
 }
 
+/*
+ * Where the packet would go, if the other side's peer is known: what the
+ * core will rewrite it to. Looked up before the core decides, so that a
+ * packet the stack must finish is not metered twice by the policy.
+ */
+static bool xrelay_xdp_route(struct net *net, struct xrelay_side *side,
+			     struct xrelay_xdp_flow *x, struct xrelay_flow *out)
+{
+	const struct xrelay_session *s = side->session;
+	const struct xrelay_side *other = &s->sides[!xrelay_side_index(side)];
+	unsigned int seq;
+	bool known;
+
+	do {
+		seq = read_seqbegin(&s->peer_lock);
+		known = other->state != XRELAY_SIDE_STATE_WAITING;
+		out->daddr = other->peer.addr;
+		out->dport = other->peer.port;
+	} while (read_seqretry(&s->peer_lock, seq));
+	if (!known)
+		return true;	/* the core drops it as not paired */
+	out->saddr = other->key.addr;
+	out->sport = other->key.port;
+	if (xrelay_addr_is_v4(&out->daddr))
+		return xrelay_xdp_route4(net, out, x);
+	return xrelay_xdp_route6(net, out, x);
+}
+
 static struct net *xrelay_xdp_netns(struct xdp_md *ctx)
 {
 	return dev_net(((struct xdp_buff *)ctx)->rxq->dev);
@@ -134,9 +162,8 @@ noinline int xrelay_xdp_decide(struct xdp_md *ctx, struct xrelay_xdp_flow *flow,
 {
 	struct net *net = xrelay_xdp_netns(ctx);
 	struct xrelay_net *xn = xrelay_net(net);
+	struct xrelay_flow f, routed = {};
 	struct xrelay_side *side;
-	struct xrelay_flow f;
-	bool routed;
 
 	if (flow__sz != sizeof(*flow))
 		return XRELAY_XDP_PASS;
@@ -157,14 +184,12 @@ noinline int xrelay_xdp_decide(struct xdp_md *ctx, struct xrelay_xdp_flow *flow,
 	case XRELAY_FORWARD:
 		break;
 	}
+	if (!xrelay_xdp_route(net, side, flow, &routed))
+		return XRELAY_XDP_PASS;
 	if (xrelay_datapath_process(xn, side, &f) != XRELAY_FORWARD)
 		return XRELAY_XDP_DROP;
-
-	if (xrelay_addr_is_v4(&f.daddr))
-		routed = xrelay_xdp_route4(net, &f, flow);
-	else
-		routed = xrelay_xdp_route6(net, &f, flow);
-	if (!routed)
+	/* The other side relearned in between: rare, and the stack copes. */
+	if (!ipv6_addr_equal(&f.daddr, &routed.daddr) || f.dport != routed.dport)
 		return XRELAY_XDP_PASS;
 
 	memcpy(flow->saddr, &f.saddr, sizeof(flow->saddr));

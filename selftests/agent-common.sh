@@ -226,15 +226,16 @@ agent_log_has()
 	grep -q -- "$1" "$TEST_TMP/agent.out"
 }
 
-# How many states the agent logged applying for REASON ("new state",
-# "module loaded", ...), counted without starting a process: the moment
-# the count grows is the moment the kernel took the change.
+# How many states the agent logged applying for REASON, an extended regex
+# ("new state", "module loaded|resync", ...), counted without starting a
+# process: the moment the count grows is the moment the kernel took the
+# change.
 agent_applied()
 {
-	local line n=0
+	local line n=0 pattern="\\(($1)\\): "
 
 	while IFS= read -r line; do
-		[[ "$line" == *"($1): "* ]] && n=$((n + 1))
+		[[ "$line" =~ $pattern ]] && n=$((n + 1))
 	done < "$TEST_TMP/agent.out"
 	echo "$n"
 }

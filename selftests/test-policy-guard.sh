@@ -28,36 +28,15 @@ source "$(dirname "$0")/common.sh"
 
 ktap_plan 26
 
-junk=(
-	"--size 147 --head 01000000"
-	"--size 149 --head 01000000"
-	"--size 91 --head 02000000"
-	"--size 65 --head 03000000"
-	"--size 16 --head 04000000"
-	"--size 40 --head 04000000"
-	"--size 148 --head 01000001"
-	"--size 32 --head 05000000"
-	"--size 0"
-	"--size 100"
-)
-well_formed=(
-	"--size 148 --head 01000000"
-	"--size 92 --head 02000000"
-	"--size 64 --head 03000000"
-	"--size 32 --head 04000000"
-	"--size 1424 --head 04000000"
-)
+# Datagram shapes for udp_peer --shapes: SIZE:FIRST_BYTES, the rest 'x'.
+junk=147:01000000,149:01000000,91:02000000,65:03000000,16:04000000,40:04000000
+junk+=,148:01000001,32:05000000,0,100
+well_formed=148:01000000,92:02000000,64:03000000,32:04000000,1424:04000000
 
-# send_each NS FROM TO SPEC...: one datagram per SPEC from FROM to TO.
-send_each()
+# send_shapes NS FROM TO SHAPES: one datagram of each shape from FROM to TO.
+send_shapes()
 {
-	local ns=$1 from=$2 to=$3 spec specs=()
-
-	shift 3
-	for spec; do
-		specs+=("--bind $from --to $to $spec")
-	done
-	udp_sends "$ns" "${specs[@]}"
+	udp_send "$1" --bind "$2" --to "$3" --shapes "$4"
 }
 
 # wg_setup NS ADDR LISTEN_PORT PEER_PUBLIC_KEY_FILE RELAY_PORT PEER_ADDR
@@ -101,7 +80,7 @@ check "WireGuard on A and B, endpoints on the relay" eval \
 	"wg_setup $NS_A 10.99.0.1 5000 $TEST_TMP/$NS_B.pub 20000 10.99.0.2 &&
 	 wg_setup $NS_B 10.99.0.2 6000 $TEST_TMP/$NS_A.pub 20001 10.99.0.1"
 # B's first handshake initiation latches side b; with A unknown it is lost.
-ip netns exec "$NS_B" busybox ping -c 1 -w 1 10.99.0.1 > /dev/null 2>&1
+ip netns exec "$NS_B" busybox ping -c 1 -w 1 -W 1 10.99.0.1 > /dev/null 2>&1
 check "ping A -> B through the guarded session" ping_over "$NS_A" 10.99.0.2
 check "ping B -> A" ping_over "$NS_B" 10.99.0.1
 
@@ -109,18 +88,18 @@ check "ping B -> A" ping_over "$NS_B" 10.99.0.1
 # while its interface is down.
 ip -n "$NS_A" link set wg0 down
 ip -n "$NS_B" link set wg0 down
-check "junk from A's endpoint to port a" send_each "$NS_A" "$A4:5000" "$RELAY4:20000" "${junk[@]}"
-check "junk from B's endpoint to port b" send_each "$NS_B" "$B4:6000" "$RELAY4:20001" "${junk[@]}"
+check "junk from A's endpoint to port a" send_shapes "$NS_A" "$A4:5000" "$RELAY4:20000" "$junk"
+check "junk from B's endpoint to port b" send_shapes "$NS_B" "$B4:6000" "$RELAY4:20001" "$junk"
 ip -n "$NS_A" link set wg0 up
 ip -n "$NS_B" link set wg0 up
 check "ping A -> B again after the junk" ping_over "$NS_A" 10.99.0.2
 
 recv_start at_b1 "$NS_B" "$B4:6001" 10
-check "junk to sany" send_each "$NS_A" "$A4:5001" "$RELAY4:20002" "${junk[@]}"
+check "junk to sany" send_shapes "$NS_A" "$A4:5001" "$RELAY4:20002" "$junk"
 check_bg "sany forwarded all 10 junk datagrams" at_b1
 recv_start at_b2 "$NS_B" "$B4:6002" 5
-check "junk, then well-formed messages, to sg" send_each "$NS_A" "$A4:5002" "$RELAY4:20100" \
-	"${junk[@]}" "${well_formed[@]}"
+check "junk, then well-formed messages, to sg" send_shapes "$NS_A" "$A4:5002" "$RELAY4:20100" \
+	"$junk,$well_formed"
 bg_wait at_b2
 check_eq "sg forwarded the 5 well-formed messages only" \
 	"32 64 92 148 1424" "$(grep '^from ' "$TEST_TMP/at_b2.out" | sed 's/.* len //' | sort -n | xargs)"

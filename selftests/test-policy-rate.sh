@@ -64,8 +64,9 @@ floods()
 
 # check_rate DESCRIPTION LIMIT BURST SENT ELAPSED_MS PASSED: PASSED units
 # went through while SENT were offered in ELAPSED_MS; the limit is LIMIT a
-# second with a burst of BURST. The sender must have offered at least twice
-# the limit, and what passed beyond the burst must be within 20% of it.
+# second with a burst of BURST. What passed beyond the burst must be within
+# 20% of it. A sender that could not offer twice the limit (the host did not
+# let the VM run) measured nothing: that is a skip, not a pass.
 check_rate()
 {
 	local desc=$1 limit=$2 burst=$3 sent=$4 ms=$5 passed=$6 measured offered
@@ -77,7 +78,7 @@ check_rate()
 	measured=$(((passed - burst) * 1000 / ms))
 	offered=$((sent * 1000 / ms))
 	if [ "$offered" -lt $((2 * limit)) ]; then
-		fail "$desc" "the sender offered only $offered/s, not twice the limit of $limit/s"
+		pass "$desc # SKIP the sender offered only $offered/s, not twice the limit"
 	elif [ $((measured * 10)) -lt $((limit * 8)) ] || [ $((measured * 10)) -gt $((limit * 12)) ]; then
 		fail "$desc" "measured $measured/s, limit $limit/s ($passed passed, burst $burst," \
 			"in $ms ms, offered $offered/s)"
@@ -137,8 +138,10 @@ else
 		"$burst_passed passed; sent in $burst_ms ms"
 fi
 
+# The receivers run until stopped: a starved sender may pause for longer
+# than any idle time would allow.
 for i in 0 3 4 5 6 7 8; do
-	tally_start "at_b$i" "$NS_B" "$B4:$((6000 + i))" --quiet
+	tally_start "at_b$i" "$NS_B" "$B4:$((6000 + i))" --quiet --idle-ms 0
 done
 floods "s1:--bind $A4:5000 --to $RELAY4:20100 --rate 250 --duration-ms $FLOOD_MS" \
 	"s4:--bind $A4:5003 --to $RELAY4:20106 --rate 75 --duration-ms $FLOOD_MS --size 500" \
@@ -148,8 +151,9 @@ floods "s1:--bind $A4:5000 --to $RELAY4:20100 --rate 250 --duration-ms $FLOOD_MS
 	"s8:--bind $A4:5007 --to $RELAY4:20302 --rate 125 --duration-ms $FLOOD_MS" \
 	"s9:--bind $A4:5008 --to $RELAY4:20304 --rate 250 --duration-ms $FLOOD_MS"
 declare -A sent ms got got_bytes
+nap 1
 for i in 0 3 4 5 6 7 8; do
-	tally_of "at_b$i"
+	tally_stop "at_b$i"
 	read -r "got[$i]" "got_bytes[$i]" <<< "$TALLY"
 	read -r "sent[$i]" "ms[$i]" <<< "$(sent_of "s$((i + 1))")"
 done

@@ -4,7 +4,7 @@
  *
  *   udp_peer send --to ADDR:PORT [--bind ADDR:PORT] [--count N] [--size BYTES]
  *                 [--interval-ms MS | --rate PPS] [--duration-ms MS] [--head HEX]
- *                 [--keep-going]
+ *                 [--shapes SIZE[:HEX][,...]] [--keep-going]
  *   udp_peer recv --bind ADDR:PORT [--count N] [--timeout-ms MS]
  *                 [--tally [--idle-ms MS]] [--quiet]
  *
@@ -23,7 +23,10 @@
  * --rate paces them to PPS datagrams a second (catching up at once when
  * late): the floods rate-limit tests need, which sleeps of whole
  * milliseconds cannot make. --head puts the given bytes at the start of the
- * payload (the rest is 'x'), e.g. to shape a WireGuard message header. A
+ * payload (the rest is 'x'), e.g. to shape a WireGuard message header.
+ * --shapes sends one datagram of each SIZE with each HEX at its start, in
+ * order, in place of --count, --size and --head: one process for many
+ * shapes, since starting one costs much under emulation. A
  * send error is fatal unless --keep-going, which counts it and carries on:
  * used to keep traffic flowing while the scenery is torn down around the
  * sender.
@@ -46,6 +49,7 @@
 #include <unistd.h>
 
 #define MAX_PAYLOAD	65507
+#define MAX_SHAPES	32
 
 /* Set by SIGTERM/SIGINT: a sender stopped from outside still reports. */
 static volatile sig_atomic_t stop_requested;
@@ -55,6 +59,13 @@ static void request_stop(int sig)
 	stop_requested = 1;
 }
 
+/* One datagram's size and the bytes it starts with (the rest is 'x'). */
+struct shape {
+	unsigned long size;
+	unsigned char head[64];
+	size_t head_len;
+};
+
 struct options {
 	struct sockaddr_storage bind_addr;
 	struct sockaddr_storage to_addr;
@@ -62,14 +73,13 @@ struct options {
 	bool has_to;
 	unsigned long count;
 	bool count_set;
-	unsigned long size;
 	unsigned long interval_ms;
 	unsigned long rate;
 	unsigned long duration_ms;
 	unsigned long timeout_ms;
 	unsigned long idle_ms;
-	unsigned char head[64];
-	size_t head_len;
+	struct shape shapes[MAX_SHAPES];	/* --size and --head, or --shapes */
+	unsigned int n_shapes;
 	bool keep_going;
 	bool tally;
 	bool quiet;
@@ -80,7 +90,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: udp_peer send --to ADDR:PORT [--bind ADDR:PORT] [--count N] [--size BYTES]\n"
 		"                     [--interval-ms MS | --rate PPS] [--duration-ms MS] [--head HEX]\n"
-		"                     [--keep-going]\n"
+		"                     [--shapes SIZE[:HEX][,...]] [--keep-going]\n"
 		"       udp_peer recv --bind ADDR:PORT [--count N] [--timeout-ms MS]\n"
 		"                     [--tally [--idle-ms MS]] [--quiet]\n"
 		"ADDR:PORT is 192.0.2.1:5000 or [2001:db8::1]:5000\n");
@@ -227,19 +237,54 @@ static int open_socket(int family, const struct options *opt)
 	return fd;
 }
 
+/* "SIZE[:HEX]" into @shape; returns -1 if it is not one. */
+static int parse_shape(char *text, struct shape *shape)
+{
+	char *colon = strchr(text, ':');
+	int len = 0;
+
+	if (colon) {
+		*colon = '\0';
+		len = parse_hex(colon + 1, shape->head, sizeof(shape->head));
+	}
+	if (len < 0 || parse_number(text, &shape->size) || shape->size > MAX_PAYLOAD ||
+	    (size_t)len > shape->size)
+		return -1;
+	shape->head_len = len;
+	return 0;
+}
+
+/* A comma-separated list of shapes into @opt; returns -1 if it is not one. */
+static int parse_shapes(const char *text, struct options *opt)
+{
+	char copy[MAX_SHAPES * 140], *item, *save = NULL;
+
+	if (strlen(text) >= sizeof(copy))
+		return -1;
+	strcpy(copy, text);
+	opt->n_shapes = 0;
+	for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		if (opt->n_shapes == MAX_SHAPES || parse_shape(item, &opt->shapes[opt->n_shapes]))
+			return -1;
+		opt->n_shapes++;
+	}
+	return opt->n_shapes ? 0 : -1;
+}
+
 static int do_send(const struct options *opt)
 {
-	unsigned long long start = now_ns(), elapsed_ms;
+	unsigned long long start = now_ns(), elapsed_ms, bytes = 0;
 	unsigned long long deadline = opt->duration_ms ? now_ms() + opt->duration_ms : 0;
 	unsigned long sent = 0, failed = 0;
 	static char payload[MAX_PAYLOAD];
+	const struct shape *shape;
 	int fd, ret = 0;
 
 	if (!opt->has_to || (opt->count == 0 && !opt->duration_ms)) {
 		usage(stderr);
 		return 2;
 	}
-	if (opt->head_len > opt->size) {
+	if (opt->shapes[0].head_len > opt->shapes[0].size) {
 		fprintf(stderr, "udp_peer: --head is longer than --size\n");
 		return 2;
 	}
@@ -250,17 +295,19 @@ static int do_send(const struct options *opt)
 	fd = open_socket(opt->to_addr.ss_family, opt);
 	if (fd < 0)
 		return 1;
-	memset(payload, 'x', opt->size);
-	memcpy(payload, opt->head, opt->head_len);
 
 	while (opt->count == 0 || sent + failed < opt->count) {
+		shape = &opt->shapes[(sent + failed) % opt->n_shapes];
+		memset(payload, 'x', shape->size);
+		memcpy(payload, shape->head, shape->head_len);
 		if (opt->rate)
 			sleep_until_ns(start + (sent + failed) * 1000000000ULL / opt->rate);
 		if (stop_requested || (deadline && now_ms() >= deadline))
 			break;
-		if (sendto(fd, payload, opt->size, 0, (const struct sockaddr *)&opt->to_addr,
-			   endpoint_len(&opt->to_addr)) == (ssize_t)opt->size) {
+		if (sendto(fd, payload, shape->size, 0, (const struct sockaddr *)&opt->to_addr,
+			   endpoint_len(&opt->to_addr)) == (ssize_t)shape->size) {
 			sent++;
+			bytes += shape->size;
 		} else if (stop_requested) {
 			break;
 		} else if (opt->keep_going) {
@@ -275,8 +322,7 @@ static int do_send(const struct options *opt)
 	}
 
 	elapsed_ms = (now_ns() - start) / 1000000;
-	printf("sent %lu datagrams %llu bytes in %llu ms\n", sent,
-	       (unsigned long long)sent * opt->size, elapsed_ms);
+	printf("sent %lu datagrams %llu bytes in %llu ms\n", sent, bytes, elapsed_ms);
 	if (failed)
 		printf("failed %lu datagrams\n", failed);
 	close(fd);
@@ -349,6 +395,7 @@ int main(int argc, char **argv)
 		{ "interval-ms", required_argument, NULL, 'i' },
 		{ "rate", required_argument, NULL, 'r' },
 		{ "head", required_argument, NULL, 'H' },
+		{ "shapes", required_argument, NULL, 'S' },
 		{ "tally", no_argument, NULL, 'y' },
 		{ "idle-ms", required_argument, NULL, 'I' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -358,7 +405,10 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
-	struct options opt = { .count = 1, .size = 64, .timeout_ms = 2000 };
+	struct options opt = {
+		.count = 1, .timeout_ms = 2000, .shapes = { { .size = 64 } }, .n_shapes = 1,
+	};
+	bool has_shapes = false;
 	const char *mode;
 	int c;
 
@@ -391,7 +441,8 @@ int main(int argc, char **argv)
 			opt.count_set = true;
 			break;
 		case 's':
-			bad = parse_number(optarg, &opt.size) || opt.size > MAX_PAYLOAD;
+			bad = parse_number(optarg, &opt.shapes[0].size) ||
+			      opt.shapes[0].size > MAX_PAYLOAD;
 			break;
 		case 'i':
 			bad = parse_number(optarg, &opt.interval_ms);
@@ -400,12 +451,16 @@ int main(int argc, char **argv)
 			bad = parse_number(optarg, &opt.rate) || opt.rate == 0;
 			break;
 		case 'H': {
-			int len = parse_hex(optarg, opt.head, sizeof(opt.head));
+			int len = parse_hex(optarg, opt.shapes[0].head, sizeof(opt.shapes[0].head));
 
 			bad = len < 0;
-			opt.head_len = bad ? 0 : len;
+			opt.shapes[0].head_len = bad ? 0 : len;
 			break;
 		}
+		case 'S':
+			bad = parse_shapes(optarg, &opt);
+			has_shapes = true;
+			break;
 		case 'y':
 			opt.tally = true;
 			break;
@@ -452,6 +507,8 @@ int main(int argc, char **argv)
 		/* --duration-ms alone means "until then", not "one datagram". */
 		if (!opt.count_set && opt.duration_ms)
 			opt.count = 0;
+		if (has_shapes)
+			opt.count = opt.n_shapes;
 		return do_send(&opt);
 	}
 	if (!strcmp(mode, "recv"))

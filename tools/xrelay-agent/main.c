@@ -45,6 +45,7 @@ struct loop {
 	bool want_report;
 	struct ag_backoff poll_backoff, apply_backoff, report_backoff;
 	bool waiting_for_module;	/* said so once */
+	bool module_lost;	/* seen going: its return is a restore */
 	char poll_error[512];	/* the last one logged */
 };
 
@@ -150,6 +151,7 @@ static void kernel_lost(struct loop *l, bool quiet)
 	if (!quiet)
 		ag_warn("xrelay module unloaded: its state is gone with it; waiting for it to come back");
 	l->waiting_for_module = true;
+	l->module_lost = true;
 	kernel_missing(l);
 	ag_metrics_write(&l->a);
 }
@@ -162,8 +164,17 @@ static void resync(struct loop *l, enum ag_reason why)
 	uint64_t start;
 
 	l->resync_at = ag_now_ms() + a->conf.resync_ms;
-	if (!a->kernel.up && kernel_open(l))
-		return;
+	if (!a->kernel.up) {
+		if (kernel_open(l))
+			return;
+		/* Found back by this read or by its announcement, whichever came first. */
+		if (l->module_lost) {
+			l->module_lost = false;
+			a->stats.kernel_returns++;
+			ag_info("xrelay module loaded: restoring the desired state");
+			why = AG_RETURNED;
+		}
+	}
 	ag_mirror_init(&fresh);
 	start = ag_now_ns();
 	if (ag_kernel_dump(&a->kernel, &fresh)) {
@@ -187,19 +198,20 @@ static void resync(struct loop *l, enum ag_reason why)
 
 static void module_change(struct loop *l)
 {
-	switch (ag_watch_read(&l->watch)) {
+	int family = 0;
+
+	switch (ag_watch_read(&l->watch, &family)) {
 	case AG_FAMILY_NONE:
 		return;
 	case AG_FAMILY_GONE:
 		kernel_lost(l, false);
 		return;
 	case AG_FAMILY_BACK:
+		/* A periodic read may have found it first, on its new id. */
+		if (l->a.kernel.up && family == l->a.kernel.req.family)
+			return;
 		/* A new family id and new groups: start over on new sockets. */
 		kernel_lost(l, true);
-		if (kernel_open(l))
-			return;
-		l->a.stats.kernel_returns++;
-		ag_info("xrelay module loaded: restoring the desired state");
 		resync(l, AG_RETURNED);
 		return;
 	case AG_FAMILY_UNKNOWN:

@@ -45,12 +45,18 @@ int ag_watch_fd(const struct ag_watch *w)
 	return xr_nl_fd(&w->ctrl);
 }
 
+struct announcement {
+	enum ag_family_change change;
+	int family;
+};
+
 static int announcement(struct nlmsghdr *nlh, void *arg)
 {
 	static struct nla_policy policy[CTRL_ATTR_MAX + 1] = {
 		[CTRL_ATTR_FAMILY_NAME] = { .type = NLA_STRING },
+		[CTRL_ATTR_FAMILY_ID] = { .type = NLA_U16 },
 	};
-	enum ag_family_change *change = arg;
+	struct announcement *seen = arg;
 	struct nlattr *tb[CTRL_ATTR_MAX + 1];
 	struct genlmsghdr *gnlh = nlmsg_data(nlh);
 
@@ -59,15 +65,18 @@ static int announcement(struct nlmsghdr *nlh, void *arg)
 	if (genlmsg_parse(nlh, 0, tb, CTRL_ATTR_MAX, policy) || !tb[CTRL_ATTR_FAMILY_NAME] ||
 	    strcmp(nla_get_string(tb[CTRL_ATTR_FAMILY_NAME]), XRELAY_FAMILY_NAME))
 		return 0;
-	*change = gnlh->cmd == CTRL_CMD_NEWFAMILY ? AG_FAMILY_BACK : AG_FAMILY_GONE;
+	seen->change = gnlh->cmd == CTRL_CMD_NEWFAMILY ? AG_FAMILY_BACK : AG_FAMILY_GONE;
+	if (tb[CTRL_ATTR_FAMILY_ID])
+		seen->family = nla_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
 	return 0;
 }
 
-enum ag_family_change ag_watch_read(struct ag_watch *w)
+enum ag_family_change ag_watch_read(struct ag_watch *w, int *family)
 {
-	enum ag_family_change change = AG_FAMILY_NONE;
+	struct announcement seen = { AG_FAMILY_NONE, 0 };
 
-	if (xr_nl_receive(&w->ctrl, announcement, &change))
-		return w->ctrl.error == ENOBUFS ? AG_FAMILY_UNKNOWN : change;
-	return change;
+	if (xr_nl_receive(&w->ctrl, announcement, &seen) && w->ctrl.error == ENOBUFS)
+		return AG_FAMILY_UNKNOWN;
+	*family = seen.family;
+	return seen.change;
 }

@@ -28,7 +28,7 @@ enum ag_family_change {
 int ag_watch_open(struct ag_watch *w, char *err, size_t errlen);
 void ag_watch_close(struct ag_watch *w);
 int ag_watch_fd(const struct ag_watch *w);
-/* Reads what the controller announced since the last call. */
-enum ag_family_change ag_watch_read(struct ag_watch *w);
+/* Reads what the controller announced since the last call; *@family gets the id it came back with. */
+enum ag_family_change ag_watch_read(struct ag_watch *w, int *family);
 
 #endif /* AG_WATCH_H */
