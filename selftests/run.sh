@@ -19,7 +19,7 @@
 # results do not match its "1..N" plan, or when it prints no result at all.
 # The VM timing out or dying counts as a failure too.
 #
-# Environment: VM_TIMEOUT (whole VM, default 2700 s), TEST_TIMEOUT (each
+# Environment: VM_TIMEOUT (whole VM, default 4500 s), TEST_TIMEOUT (each
 # test, default 300 s), V=1 to stream all output instead of only failures'.
 # Logs: build/check/ (build.log, host/, vm/tests/, vm/console.log, vm/dmesg).
 set -uo pipefail
@@ -27,7 +27,7 @@ set -uo pipefail
 repo=$(readlink -f "$(dirname "$0")/..")
 cd "$repo" || exit 1
 check=$repo/build/check
-vm_timeout=${VM_TIMEOUT:-2700}
+vm_timeout=${VM_TIMEOUT:-4500}
 test_timeout=${TEST_TIMEOUT:-300}
 verbose=${V:-}
 wanted=("$@")
