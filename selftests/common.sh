@@ -87,7 +87,25 @@ fail()
 	for line in "$@"; do
 		[ -n "$line" ] && diag "$line"
 	done
+	[ "$KTAP_FAILED" -eq 1 ] && network_diag
 	return 0
+}
+
+# After a scenario's first failure, what the namespaces' stacks saw: where
+# a datagram the relay counted as sent went missing.
+network_diag()
+{
+	local ns
+
+	for ns in "${CREATED_NS[@]}"; do
+		diag "---- $ns: links, neighbours, UDP and IP drop counters"
+		ip -n "$ns" -s -o link 2>&1 | sed 's/\\ */ /g' | while read -r line; do diag "$line"; done
+		ip -n "$ns" neigh 2>&1 | while read -r line; do diag "$line"; done
+		ip netns exec "$ns" nstat -az 2>&1 |
+			grep -E '^(Udp|Udp6|Ip|Ip6)(InErrors|InCsumErrors|NoPorts|RcvbufErrors|InDiscards|InAddrErrors|InHdrErrors|InNoRoutes|InDatagrams|InReceives)' |
+			awk '$2 != 0' | while read -r line; do diag "$line"; done
+	done
+	[ -n "${NS_R:-}" ] && { ip netns exec "$NS_R" "$XRELAYCTL" stats; ip netns exec "$NS_R" "$XRELAYCTL" session show; } 2>&1 | head -n 80 | while read -r line; do diag "$line"; done
 }
 
 # check DESCRIPTION COMMAND...: ok if COMMAND succeeds; its output is shown
@@ -292,7 +310,10 @@ bg_start()
 	local name=$1 ns=$2
 
 	shift 2
-	ip netns exec "$ns" "$@" > "$TEST_TMP/$name.out" 2>&1 &
+	# Emptied here, not by the child: a reused NAME's old output must be
+	# gone before anyone polls it (is_bound would see the last run's line).
+	: > "$TEST_TMP/$name.out"
+	ip netns exec "$ns" "$@" >> "$TEST_TMP/$name.out" 2>&1 &
 	BG_PID[$name]=$!
 }
 

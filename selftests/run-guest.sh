@@ -9,9 +9,11 @@
 # selftests/host/) under a per-test timeout (-t, default 300 s), or only
 # the named ones, then unloads the module.
 #
-# After each test it takes the new kernel log lines (dmesg -c) and looks
-# for splats: any warning, BUG, oops or similar fails the run, naming the
-# test that caused it, even when the test itself passed.
+# Tests run two at a time (RUN_JOBS), except those marked "# vm: alone",
+# which run one by one at the end. After each test it takes the new kernel
+# log lines (dmesg -c) and looks for splats: any warning, BUG, oops or
+# similar fails the run, naming the test that caused it (and those running
+# alongside), even when the test itself passed.
 #
 # Everything lands in $RESULTS/tests/:
 #   NAME.log     the test's output (TAP)
@@ -138,9 +140,10 @@ done
 # Forwarding scenarios run again with the XDP program attached, in each
 # mode their "# xdp-modes: MODE..." line names (native, generic): common.sh's
 # setup_topology attaches it when XRELAY_XDP names the mode. Their results
-# are named NAME@xdp-MODE. Scenarios about timing rather than packet
-# handling (expiry, relearning) take native only: generic mode runs the same
-# program and kfuncs, and their waiting is most of the suite's time.
+# are named NAME@xdp-MODE. Generic mode runs the same program and kfuncs as
+# native, so it is kept for the scenarios about packet handling (forwarding,
+# pinning, counters, admission, the guard, third parties, WireGuard);
+# those about timing, rates and policy bookkeeping take native only.
 runs=()
 for t in "${vm_tests[@]}"; do
 	runs+=("$t:")
@@ -152,6 +155,62 @@ for t in "${vm_tests[@]}"; do
 	done
 done
 
+# A test's namespaces carry its shell's PID, so tests can share the VM:
+# RUN_JOBS of them run at once (default 2, one per vCPU), since most of a
+# scenario's time is waiting on emulated processes and timers. Tests whose
+# "# vm: alone" line says they must not share it (they reload the module,
+# or measure rates and delays that a busy CPU would distort) run one at a
+# time after the others.
+jobs=${RUN_JOBS:-2}
+declare -A running=()
+
+# start_run T MODE NAME: run it in the background, its status to NAME.status.
+start_run()
+{
+	local t=$1 mode=$2 name=$3 cmd=("$1")
+
+	# Scripts run through bash: a missing execute bit must not hide a test.
+	[ "${t%.sh}" != "$t" ] && cmd=(bash "$t")
+	(
+		start=$(date +%s)
+		XRELAY_XDP=$mode timeout -k 10 "$test_timeout" "${cmd[@]}" \
+			>"$out/$name.log" 2>&1 </dev/null
+		status=$?
+		[ "$status" -eq 124 ] && echo "# killed after ${test_timeout}s" >>"$out/$name.log"
+		echo "$status $(($(date +%s) - start))" >"$out/$name.status"
+	) &
+	running[$!]=$name
+}
+
+# reap_run: wait for one running test to end and report it. The kernel log
+# since the last check is blamed on it and on whatever ran alongside.
+reap_run()
+{
+	local pid name status secs others
+
+	wait -n -p pid "${!running[@]}"
+	name=${running[$pid]}
+	unset "running[$pid]"
+	read -r status secs <"$out/$name.status"
+	diag "$name: exit $status, ${secs}s," \
+		"$(grep -c '^ok ' "$out/$name.log") ok, $(grep -c '^not ok ' "$out/$name.log") not ok"
+	others=${running[*]}
+	check_dmesg "$name${others:+ (or $others, running alongside)}" "$out/$name.dmesg"
+}
+
+# A scenario that failed half-way may leave namespaces behind; they are
+# removed once nothing runs, so they cannot pile up.
+clean_netns()
+{
+	local ns
+
+	for ns in $(ip netns list | cut -d' ' -f1); do
+		diag "a test left netns $ns behind, deleting it"
+		ip netns del "$ns"
+	done
+}
+
+alone=()
 for run in "${runs[@]}"; do
 	t=${run%:*}
 	mode=${run##*:}
@@ -160,25 +219,23 @@ for run in "${runs[@]}"; do
 	[ ${#wanted[@]} -eq 0 ] || contains "$base" "${wanted[@]}" ||
 		contains "$name" "${wanted[@]}" || continue
 	ran+=("$base" "$name")
-	start=$(date +%s)
-	# Scripts run through bash: a missing execute bit must not hide a test.
-	cmd=("$t")
-	[ "${t%.sh}" != "$t" ] && cmd=(bash "$t")
-	XRELAY_XDP=$mode timeout -k 10 "$test_timeout" "${cmd[@]}" \
-		>"$out/$name.log" 2>&1 </dev/null
-	status=$?
-	secs=$(($(date +%s) - start))
-	echo "$status $secs" >"$out/$name.status"
-	[ "$status" -eq 124 ] && echo "# killed after ${test_timeout}s" >>"$out/$name.log"
-	diag "$name: exit $status, ${secs}s," \
-		"$(grep -c '^ok ' "$out/$name.log") ok, $(grep -c '^not ok ' "$out/$name.log") not ok"
-	check_dmesg "$name" "$out/$name.dmesg"
-	# A scenario that failed half-way may leave namespaces behind; they
-	# would collide with the next test's.
-	for ns in $(ip netns list | cut -d' ' -f1); do
-		diag "$name left netns $ns behind, deleting it"
-		ip netns del "$ns"
-	done
+	if grep -q '^# vm: alone' "$t"; then
+		alone+=("$run")
+		continue
+	fi
+	[ ${#running[@]} -ge "$jobs" ] && reap_run
+	start_run "$t" "$mode" "$name"
+done
+while [ ${#running[@]} -gt 0 ]; do
+	reap_run
+done
+clean_netns
+for run in "${alone[@]}"; do
+	t=${run%:*}
+	mode=${run##*:}
+	start_run "$t" "$mode" "$(basename "$t" .sh)${mode:+@xdp-$mode}"
+	reap_run
+	clean_netns
 done
 
 for want in "${wanted[@]}"; do

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# vm: alone (it times the agent in milliseconds)
 #
 # Commit to traffic: a session committed to ctld's YAML reaches the kernel
 # through the agent within a second and carries WireGuard between A and

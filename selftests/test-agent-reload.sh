@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# vm: alone (it reloads the module)
 #
 # The module reloaded under the agent: rmmod takes the kernel's state with
 # it; the agent hears the generic netlink family go and come back, and

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# xdp-modes: native generic (run again with XDP attached, see run-guest.sh)
+# xdp-modes: native (run again with XDP attached, see run-guest.sh)
 #
 # Isolation: overlay networks sharing a relay, its address and even one
 # instance. The same source gets each session's own network's verdict; a

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# xdp-modes: native generic (run again with XDP attached, see run-guest.sh)
+# xdp-modes: native (run again with XDP attached, see run-guest.sh)
 #
 # Quotas and session caps. A session forwards at most its quota of payload
 # bytes, both directions together, its own or its network's default; the

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# xdp-modes: native generic (run again with XDP attached, see run-guest.sh)
+# xdp-modes: native (run again with XDP attached, see run-guest.sh)
 #
 # Replacing a network's policy under traffic: while two flows run, the
 # network's ruleset is replaced 30 times, alternating a small ruleset with

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# vm: alone (it unloads and reloads the module)
 #
 # Tearing things down while packets fly: deleting an instance, flushing
 # sessions, unloading and reloading the module, deleting the relay's

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# vm: alone (it tries rmmod while programs hold the module)
 #
 # The XDP fast path, native and generic, IPv4 and IPv6: the module handles
 # what XDP cannot finish (an unresolved neighbour), then XDP takes over;
