@@ -6,7 +6,8 @@
 # (bench/results/latest.json) and replace that file; then xrelay-agent's
 # benchmark in another boot (bench/agent-run.sh). See bench/README.md.
 #
-# Environment: BENCH_STAGES (default policy,paths), BENCH_REPEATS (default
+# Environment: BENCH_STAGES (default policy,paths,agent; the agent stage is
+# its own boot, after the others), BENCH_REPEATS (default
 # 3), BENCH_SESSIONS (default 1,10000,1000000), BENCH_BUDGET (seconds the
 # paths stage may measure, default 960) and BENCH_POLICY_REPEATS (default 4)
 # are passed to the VM.
@@ -25,34 +26,41 @@ make -s module tools
 make -s -C bench
 
 out=build/bench/run-$(date +%Y%m%d-%H%M%S)
+stages=${BENCH_STAGES:-policy,paths,agent}
+vm_stages=$(tr ',' '\n' <<< "$stages" | grep -vx agent | paste -sd, -) || true
 env=()
+[ -n "$vm_stages" ] && BENCH_STAGES=$vm_stages
 for var in BENCH_STAGES BENCH_REPEATS BENCH_SESSIONS BENCH_BUDGET BENCH_POLICY_REPEATS; do
 	if [ -n "${!var:-}" ]; then
 		env+=("$var=${!var}")
 	fi
 done
 
-# The guest reports progress into a file of the results share (its
-# console reaches the host in big blocks).
-tail -n +1 -F "$out/progress.log" 2>/dev/null &
-follower=$!
-set +e
-# The paths stage's budget, the policy stage (about 3 minutes), and margin.
-selftests/vm/run-vm.sh -q -t 1350 -r "$out" -- \
-	env "${env[@]}" /usr/bin/python3 bench/bench.py measure "$out/raw.json"
-status=$?
-set -e
-kill "$follower"
-if [ ! -s "$out/raw.json" ]; then
-	echo "bench: the VM run failed (exit $status) before measuring anything;" \
-	     "see $out/console.log" >&2
-	exit 1
-fi
-/usr/bin/python3 bench/bench.py report "$out/raw.json" bench/results/latest.json
-if [ "$status" -ne 0 ]; then
-	echo "bench: the VM run failed (exit $status); see $out/console.log" >&2
-	exit 1
+if [ -n "$vm_stages" ]; then
+	# The guest reports progress into a file of the results share (its
+	# console reaches the host in big blocks).
+	tail -n +1 -F "$out/progress.log" 2>/dev/null &
+	follower=$!
+	set +e
+	# The paths stage's budget, the policy stage (about 3 minutes), and margin.
+	selftests/vm/run-vm.sh -q -t 1350 -r "$out" -- \
+		env "${env[@]}" /usr/bin/python3 bench/bench.py measure "$out/raw.json"
+	status=$?
+	set -e
+	kill "$follower"
+	if [ ! -s "$out/raw.json" ]; then
+		echo "bench: the VM run failed (exit $status) before measuring anything;" \
+		     "see $out/console.log" >&2
+		exit 1
+	fi
+	/usr/bin/python3 bench/bench.py report "$out/raw.json" bench/results/latest.json
+	if [ "$status" -ne 0 ]; then
+		echo "bench: the VM run failed (exit $status); see $out/console.log" >&2
+		exit 1
+	fi
 fi
 
 # xrelay-agent's figures, from a boot of its own.
-bench/agent-run.sh
+if tr ',' '\n' <<< "$stages" | grep -qx agent; then
+	bench/agent-run.sh
+fi

@@ -62,17 +62,19 @@ agent_setup()
 }
 
 # Certificates for the relay and an observer, a day old at most (they
-# are valid for two).
+# are valid for two). Scenarios run side by side: the lock lets one make
+# them while the others wait, and none replace them under another's feet.
 pki_ready()
 {
-	local tmp
-
-	[ -n "$(find "$PKI/ca.pem" -mmin -1440 2>/dev/null)" ] && return
-	tmp=$(mktemp -d /tmp/xrelay-agent-pki.XXXXXX) &&
-	CERT_CLIENTS="$AG_IDENTITY $AG_OBSERVER" "$REPO/ctl-server/tests/certs.sh" "$tmp" \
-		> /dev/null || return
-	rm -rf "$PKI"
-	mv -T "$tmp" "$PKI"
+	(
+		flock 9 || exit
+		[ -n "$(find "$PKI/ca.pem" -mmin -1440 2>/dev/null)" ] && exit 0
+		tmp=$(mktemp -d /tmp/xrelay-agent-pki.XXXXXX) &&
+		CERT_CLIENTS="$AG_IDENTITY $AG_OBSERVER" "$REPO/ctl-server/tests/certs.sh" "$tmp" \
+			> /dev/null || exit
+		rm -rf "$PKI"
+		mv -T "$tmp" "$PKI"
+	) 9> "$PKI.lock"
 }
 
 # yaml_sessions TEXT: sessions.yaml becomes "sessions:" followed by TEXT

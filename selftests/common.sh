@@ -99,13 +99,26 @@ network_diag()
 
 	for ns in "${CREATED_NS[@]}"; do
 		diag "---- $ns: links, neighbours, UDP and IP drop counters"
-		ip -n "$ns" -s -o link 2>&1 | sed 's/\\ */ /g' | while read -r line; do diag "$line"; done
-		ip -n "$ns" neigh 2>&1 | while read -r line; do diag "$line"; done
+		ip -n "$ns" -s -j link 2>&1 | jq -r '.[] | select(.ifname != "lo") |
+			"\(.ifname): rx \(.stats64.rx.packets) dropped \(.stats64.rx.dropped)," +
+			" tx \(.stats64.tx.packets) dropped \(.stats64.tx.dropped)" +
+			(if .xdp then " xdp \(.xdp.mode)" else "" end)' 2>&1 | diag_lines
+		ip -n "$ns" neigh 2>&1 | diag_lines
 		ip netns exec "$ns" nstat -az 2>&1 |
 			grep -E '^(Udp|Udp6|Ip|Ip6)(InErrors|InCsumErrors|NoPorts|RcvbufErrors|InDiscards|InAddrErrors|InHdrErrors|InNoRoutes|InDatagrams|InReceives)' |
-			awk '$2 != 0' | while read -r line; do diag "$line"; done
+			awk '$2 != 0' | diag_lines
 	done
-	[ -n "${NS_R:-}" ] && { ip netns exec "$NS_R" "$XRELAYCTL" stats; ip netns exec "$NS_R" "$XRELAYCTL" session show; } 2>&1 | head -n 80 | while read -r line; do diag "$line"; done
+	[ -n "${NS_R:-}" ] && { rctl stats; rctl session show; } 2>&1 | head -n 60 | diag_lines
+}
+
+# diag_lines: each line of the input as a diagnostic.
+diag_lines()
+{
+	local line
+
+	while read -r line; do
+		diag "$line"
+	done
 }
 
 # check DESCRIPTION COMMAND...: ok if COMMAND succeeds; its output is shown
