@@ -4,8 +4,8 @@
 # Drift: sessions and instances added or deleted by hand with xrelayctl are
 # reported and corrected at the next resync (every second here); a session
 # whose description does not change keeps its id, learned peers and
-# counters through every reconcile; and applying the same state again
-# changes nothing.
+# counters through every reconcile (a one-session change arrives as a
+# delta state); and applying the same state again changes nothing.
 #
 #   ns A                        ns relay                               ns B
 #   udp_peer                xrelay-ctld, xrelay-agent (resync 1 s)     udp_peer
@@ -15,7 +15,7 @@
 
 source "$(dirname "$0")/agent-common.sh"
 
-ktap_plan 13
+ktap_plan 14
 
 keep_other()
 {
@@ -63,6 +63,8 @@ yaml_sessions "$(keep_other "idle-timeout: 4m")"
 check_value "a changed session is replaced with its new description" 240 \
 	session_at 40002 .idle_timeout
 check_value "the unchanged session kept its id, peers and counters" "$keep" keep_state
+check "the one-session change came from ctld as a delta" \
+	agent_log_has ': 1 sessions upserted, 0 removed, 2 held'
 check "the agent reports the change applied" wait_until 10 agent_in_sync
 check_value "ctld has the session's and the network's counters" "1 2" \
 	eval 'ctld_metrics && echo "$(reported_session keep b_packets) $(reported_network corp sessions)"'

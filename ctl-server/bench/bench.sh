@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # xrelay-ctld benchmark: load time of 100 000 sessions, CPU of 1 000 idle
-# long-polling relays, and latency from a change to the waiting relay's
-# answer. Prints a table of measured values against targets.
+# long-polling relays, latency from a change to the waiting relay's
+# answer, and a one-session change on a relay of 30 000 sessions served as
+# a delta and as a full state. Prints a table of measured values against targets.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 : "${BUILD:?}" "${CTLD:?}"
@@ -100,6 +101,48 @@ alloc_ms=$(for i in 1 2 3 4 5; do
 		json 'd["latency_ms"]["max"]'
 done | median)
 
+# --- 4. one change to a relay of 30 000 sessions: delta vs full state ------------
+# The most one relay holds (every port of a relay is unique, so some 32 000
+# sessions); an allocation is the one-session change, answered to a poll
+# holding the previous generation, asking for deltas or not.
+kill "$pid" && wait "$pid" 2>/dev/null
+pid=
+big1=$work/big1
+mkdir -p "$big1"
+cp "$cfg/base.yaml" "$big1/"
+sed -i 's/max-sessions: [0-9]*/max-sessions: 100000/' "$big1/base.yaml"
+awk 'BEGIN {
+	print "relays:"
+	print "  - {name: big, region: bench, addresses: [10.9.0.1], pools: [{ports: 2000-62099, network: corp}]}"
+	print "sessions:"
+	for (i = 0; i < 30000; i++)
+		printf "  - {name: s%05d, network: corp, relay: big, a: {port: %d, peer: \"192.0.2.%d:51820\"}, b: {port: %d, allow: 203.0.113.0/24}}\n", i, 2000 + 2 * i, i % 250 + 1, 2001 + 2 * i
+}' > "$big1/relays.yaml"
+rm -f "$work/ready"
+"$CTLD" serve --config "$big1" --listen 127.0.0.1:0 --cert "$work/pki/server.pem" \
+	--key "$work/pki/server.key" --ca "$work/pki/ca.pem" --db "$work/big1.db" \
+	--ready-file "$work/ready" --quiet &
+pid=$!
+for i in $(seq 600); do [ -s "$work/ready" ] && break; sleep 0.05; done
+base="https://$(cat "$work/ready")"
+common=(--url "$base" --ca "$work/pki/ca.pem"
+	--observer "$work/pki/observer.example.net.pem:$work/pki/observer.example.net.key")
+big_change() { # DELTA: "latency bytes deltas" of one allocation's answer
+	"$LOAD" poll "${common[@]}" --mint "$work/pki/ca.pem:$work/pki/ca.key" \
+		--relays big --count 1 --timeout 30 --delta "$1" \
+		--trigger-post '/v1/allocations:{"network":"corp","region":"bench"}' \
+		--trigger-id "$work/pki/allocator.example.net.pem:$work/pki/allocator.example.net.key" |
+		json '"%.1f %d %d" % (d["latency_ms"]["max"], d["bytes_max"], d["deltas"])'
+}
+big_runs() { for i in 1 2 3 4 5; do big_change "$1"; done; }
+delta_runs=$(big_runs 1)
+full_runs=$(big_runs 0)
+delta_ms=$(echo "$delta_runs" | cut -d' ' -f1 | median)
+full_ms=$(echo "$full_runs" | cut -d' ' -f1 | median)
+delta_bytes=$(echo "$delta_runs" | cut -d' ' -f2 | sort -n | tail -1)
+full_bytes=$(echo "$full_runs" | cut -d' ' -f2 | sort -n | tail -1)
+delta_count=$(echo "$delta_runs" | awk '{ n += $3 } END { print n }')
+
 verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v + 0 < t + 0) ? "pass" : "FAIL" }'; }
 printf '\nxrelay-ctld benchmark (%s, %d CPUs, load average %s)\n' "$(uname -r)" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)"
 printf '%-52s %12s %10s %6s\n' measure value target result
@@ -110,6 +153,10 @@ printf '%-52s %12s %10s %6s\n' "file change -> waiting relay answered (median of
 printf '%-52s %12s %10s %6s\n' "allocation -> waiting relay answered (median of 5)" "$alloc_ms ms" "< 100 ms" "$(verdict "$alloc_ms" 100)"
 printf '%-52s %12s %10s %6s\n' "file change -> all 1000 relays answered (p50)" "$fleet_p50 ms" "-" "$fleet_ok/1000"
 printf '%-52s %12s %10s %6s\n' "file change -> all 1000 relays answered (max)" "$fleet_max ms" "-" ""
+printf '%-52s %12s %10s %6s\n' "allocation -> delta answered, relay of 30000 (median)" "$delta_ms ms" "< 100 ms" "$(verdict "$delta_ms" 100)"
+printf '%-52s %12s %10s %6s\n' "  its size (deltas: $delta_count of 5)" "$delta_bytes B" "-" ""
+printf '%-52s %12s %10s %6s\n' "allocation -> full state answered, same relay" "$full_ms ms" "-" ""
+printf '%-52s %12s %10s %6s\n' "  its size" "$full_bytes B" "-" ""
 echo "# latencies are measured by one libcurl client from the change (the trigger's"
 echo "# fork and exec included); the file-change path includes the 8 ms of quiet that"
 echo "# coalesces a checkout's writes."

@@ -50,7 +50,8 @@ void api_relay_state(struct ctld *c, struct evhttp_request *req, const struct pe
 		     const char *relay)
 {
 	struct relay_state *rs = authorize(c, req, p, relay);
-	unsigned long long have, timeout = c->state.cfg->settings.poll_timeout;
+	unsigned long long have, delta = 0, timeout = c->state.cfg->settings.poll_timeout;
+	struct state_ask ask = { 0 };
 	char buf[32];
 	const char *q;
 
@@ -62,24 +63,31 @@ void api_relay_state(struct ctld *c, struct evhttp_request *req, const struct pe
 		http_reply_error(c, req, 400, "timeout must be 0-%d seconds", POLL_TIMEOUT_MAX);
 		return;
 	}
+	q = http_query(req, "delta", buf, sizeof(buf));
+	if (q && !parse_u64(q, 1, &delta)) {
+		http_reply_error(c, req, 400, "delta must be 0 or 1");
+		return;
+	}
 	q = http_query(req, "generation", buf, sizeof(buf));
 	if (!q) {
-		longpoll_reply_state(c, req, rs);
+		longpoll_reply_state(c, req, rs, &ask);
 		return;
 	}
 	if (!parse_u64(q, UINT64_MAX, &have)) {
 		http_reply_error(c, req, 400, "generation must be a non-negative integer");
 		return;
 	}
+	ask.delta = delta;
+	ask.base = have;
 	if (have != rs->generation) {
-		longpoll_reply_state(c, req, rs);
+		longpoll_reply_state(c, req, rs, &ask);
 		return;
 	}
 	if (!timeout) {
 		http_reply_buf(c, req, 304, NULL, NULL, 0);
 		return;
 	}
-	longpoll_hold(c, rs, req, timeout);
+	longpoll_hold(c, rs, req, timeout, &ask);
 }
 
 static bool valid_counter_name(const char *k)

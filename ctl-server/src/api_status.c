@@ -191,6 +191,10 @@ void api_metrics(struct ctld *c, struct evhttp_request *req)
 			    "xrelay_ctld_polls_total{end=\"timeout\"} %" PRIu64 "\n"
 			    "xrelay_ctld_polls_total{end=\"closed\"} %" PRIu64 "\n",
 			    s->polls_answered, s->polls_timed_out, s->polls_abandoned);
+	metric(b, "states_total", "counter", "States served to relays, full or delta.");
+	evbuffer_add_printf(b, "xrelay_ctld_states_total{kind=\"full\"} %" PRIu64 "\n"
+			    "xrelay_ctld_states_total{kind=\"delta\"} %" PRIu64 "\n",
+			    s->states_full, s->states_delta);
 	metric(b, "reports_total", "counter", "Reports received from relays.");
 	evbuffer_add_printf(b, "xrelay_ctld_reports_total %" PRIu64 "\n", s->reports);
 	metric(b, "http_responses_total", "counter", "HTTP responses by status class.");

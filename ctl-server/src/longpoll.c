@@ -17,16 +17,31 @@ struct waiter {
 	struct evhttp_connection *evcon;
 	struct event *timer;
 	struct event *closed;
+	struct state_ask ask;
 };
 
 void longpoll_reply_state(struct ctld *c, struct evhttp_request *req,
-			  const struct relay_state *rs)
+			  const struct relay_state *rs, const struct state_ask *ask)
 {
-	char gen[24];
+	struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
+	char gen[24], *delta = NULL;
+	size_t len = 0;
 
 	snprintf(gen, sizeof(gen), "%llu", (unsigned long long)rs->generation);
-	evhttp_add_header(evhttp_request_get_output_headers(req), "X-Xrelay-Generation", gen);
-	http_reply_buf(c, req, 200, "application/json", rs->body, rs->body_len);
+	evhttp_add_header(headers, "X-Xrelay-Generation", gen);
+	if (ask->delta)
+		delta = delta_render(&rs->deltas, rs->name, ask->base, delta_limit(rs->body_len),
+				     &len);
+	if (!delta) {
+		c->stats.states_full++;
+		http_reply_buf(c, req, 200, "application/json", rs->body, rs->body_len);
+		return;
+	}
+	c->stats.states_delta++;
+	snprintf(gen, sizeof(gen), "%llu", (unsigned long long)ask->base);
+	evhttp_add_header(headers, "X-Xrelay-Delta-Base", gen);
+	http_reply_buf(c, req, 200, "application/json", delta, len);
+	free(delta);
 }
 
 /* Detach w from its relay and events; the request is still unanswered. */
@@ -72,7 +87,7 @@ static void on_closed(evutil_socket_t fd, short what, void *arg)
 }
 
 void longpoll_hold(struct ctld *c, struct relay_state *rs, struct evhttp_request *req,
-		   unsigned timeout_s)
+		   unsigned timeout_s, const struct state_ask *ask)
 {
 	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
 	struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
@@ -83,6 +98,7 @@ void longpoll_hold(struct ctld *c, struct relay_state *rs, struct evhttp_request
 	w->rs = rs;
 	w->req = req;
 	w->evcon = evcon;
+	w->ask = *ask;
 	/*
 	 * evhttp aborts the process if a client sends another request on this
 	 * connection before the answer (a read in its "writing" state), so stop
@@ -105,10 +121,11 @@ void longpoll_wake(struct ctld *c, struct relay_state *rs)
 	struct waiter *w;
 
 	while ((w = TAILQ_FIRST(&rs->waiters))) {
+		struct state_ask ask = w->ask;
 		struct evhttp_request *req = release(w);
 
 		c->stats.polls_answered++;
-		longpoll_reply_state(c, req, rs);
+		longpoll_reply_state(c, req, rs, &ask);
 	}
 }
 

@@ -11,10 +11,19 @@
 
 #include "daemon.h"
 
+/*
+ * What a relay asked for: the state, or with @delta the changes since
+ * generation @base when ctld still has them (else the state).
+ */
+struct state_ask {
+	bool delta;
+	uint64_t base;
+};
+
 void longpoll_reply_state(struct ctld *c, struct evhttp_request *req,
-			  const struct relay_state *rs);
+			  const struct relay_state *rs, const struct state_ask *ask);
 void longpoll_hold(struct ctld *c, struct relay_state *rs, struct evhttp_request *req,
-		   unsigned timeout_s);
+		   unsigned timeout_s, const struct state_ask *ask);
 /* Answer everyone waiting on rs with its new state. */
 void longpoll_wake(struct ctld *c, struct relay_state *rs);
 /* Answer everyone waiting on rs with code and message (relay removed, shutdown). */

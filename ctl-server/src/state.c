@@ -45,10 +45,31 @@ void state_attach_alloc(struct state *st, struct relay_state *rs, struct alloc *
 	st->n_allocs++;
 }
 
+static void alloc_name(const struct alloc *a, char name[ALLOC_ID_LEN + 8])
+{
+	snprintf(name, ALLOC_ID_LEN + 8, "alloc-%s", a->id);
+}
+
+/* A shown allocation leaves the next document: its name is looked up then. */
+static void note_gone(struct relay_state *rs, const struct alloc *a)
+{
+	char name[ALLOC_ID_LEN + 8];
+
+	if (!a->text)
+		return;
+	if (rs->n_gone == rs->cap_gone) {
+		rs->cap_gone = rs->cap_gone ? rs->cap_gone * 2 : 8;
+		rs->gone = xrealloc(rs->gone, rs->cap_gone * sizeof(*rs->gone));
+	}
+	alloc_name(a, name);
+	rs->gone[rs->n_gone++] = xstrdup(name);
+}
+
 void state_detach_alloc(struct state *st, struct alloc *a)
 {
 	struct relay_state *rs = a->rs;
 
+	note_gone(rs, a);
 	TAILQ_REMOVE(&rs->allocs, a, link);
 	rs->n_allocs--;
 	port_set(rs, a->port_a, false);
@@ -316,7 +337,7 @@ static json_t *alloc_session_json(struct render *rd, const struct config *cfg,
 	for (ai = 0; ai < r->n_addrs && !prefix_equal(&r->addrs[ai], &a->addr); ai++)
 		;
 	use_network(rd, net);
-	snprintf(name, sizeof(name), "alloc-%s", a->id);
+	alloc_name(a, name);
 	o = json_pack("{s:s, s:s, s:i, s:i, s:i}", "name", name, "allocation", a->id,
 		      "instance", (json_int_t)instance_id(r, ai, pool - r->pools),
 		      "network", (json_int_t)net->id,
@@ -357,15 +378,195 @@ static void text_add_list(struct text *t, char *const texts[], const size_t *ord
 	text_add(t, "]");
 }
 
-/* Only the relay's own part goes through jansson; shared parts are spliced in. */
-static char *render_content(struct state *st, const struct relay_state *rs)
+struct shown_session {
+	char *name;
+	char *text;
+	size_t stamp;		/* of the last render that showed it */
+};
+
+/*
+ * Session @name is in the document being rendered with @fresh, its text
+ * just rendered (taken over). Returns the text to serve, kept in
+ * rs->shown, and notes in @dd how it differs from the last document; NULL
+ * when the name is shown twice: then @fresh is the caller's to serve and
+ * free, and no delta can say it.
+ */
+static const char *show_fresh(struct relay_state *rs, struct delta_draft *dd,
+			      const char *name, char *fresh)
+{
+	struct shown_session *e = hm_get_str(&rs->shown, name);
+
+	if (e && e->stamp == rs->shown_stamp) {
+		dd->broken = true;
+		return NULL;
+	}
+	if (!e) {
+		e = xcalloc(1, sizeof(*e));
+		e->name = xstrdup(name);
+		e->text = fresh;
+		hm_put_str(&rs->shown, e->name, e);
+		delta_draft_add(dd, e->name, e->text, true);
+	} else if (strcmp(e->text, fresh)) {
+		free(e->text);
+		e->text = fresh;
+		delta_draft_add(dd, e->name, e->text, false);
+	} else {
+		free(fresh);
+	}
+	e->stamp = rs->shown_stamp;
+	return e->text;
+}
+
+/* A session whose cached text is served again: only a sweep needs to know. */
+static void show_cached(struct relay_state *rs, const char *name)
+{
+	struct shown_session *e;
+
+	if (!rs->sweep)
+		return;
+	e = hm_get_str(&rs->shown, name);
+	if (e)
+		e->stamp = rs->shown_stamp;
+}
+
+static void shown_free(struct shown_session *e)
+{
+	free(e->name);
+	free(e->text);
+	free(e);
+}
+
+/* Sessions no longer shown, freed once the draft naming them is published. */
+struct dead_list {
+	struct shown_session **v;
+	size_t n, cap;
+};
+
+static void dead_add(struct dead_list *dl, struct shown_session *e)
+{
+	if (dl->n == dl->cap) {
+		dl->cap = dl->cap ? dl->cap * 2 : 8;
+		dl->v = xrealloc(dl->v, dl->cap * sizeof(*dl->v));
+	}
+	dl->v[dl->n++] = e;
+}
+
+static void dead_free(struct dead_list *dl)
+{
+	size_t i;
+
+	for (i = 0; i < dl->n; i++)
+		shown_free(dl->v[i]);
+	free(dl->v);
+}
+
+/* The names shown last time and not now. */
+static void show_removed(struct relay_state *rs, struct delta_draft *dd, struct dead_list *dead)
+{
+	size_t i;
+
+	if (rs->sweep) {
+		for (i = 0; i < rs->shown.cap; i++) {
+			struct shown_session *e = rs->shown.slots[i].hash ? rs->shown.slots[i].value : NULL;
+
+			if (e && e->stamp != rs->shown_stamp)
+				dead_add(dead, e);
+		}
+	} else {
+		for (i = 0; i < rs->n_gone; i++) {
+			struct shown_session *e = hm_get_str(&rs->shown, rs->gone[i]);
+
+			if (e && e->stamp != rs->shown_stamp)
+				dead_add(dead, e);
+		}
+	}
+	for (i = 0; i < dead->n; i++) {
+		hm_del_str(&rs->shown, dead->v[i]->name);
+		delta_draft_add(dd, dead->v[i]->name, NULL, false);
+	}
+	for (i = 0; i < rs->n_gone; i++)
+		free(rs->gone[i]);
+	rs->n_gone = 0;
+	rs->sweep = false;
+}
+
+static void shown_clear(struct relay_state *rs)
+{
+	size_t i;
+
+	for (i = 0; i < rs->shown.cap; i++)
+		if (rs->shown.slots[i].hash)
+			shown_free(rs->shown.slots[i].value);
+	hm_free(&rs->shown);
+	for (i = 0; i < rs->n_gone; i++)
+		free(rs->gone[i]);
+	free(rs->gone);
+}
+
+/* Appends a session's text; @dup is a text show_fresh() did not keep. */
+static void add_session(struct text *t, bool *first, const char *text, char *dup)
+{
+	if (!*first)
+		text_add(t, ",");
+	*first = false;
+	text_add(t, text ? text : dup);
+	free(dup);
+}
+
+static void render_sessions(struct state *st, struct relay_state *rs, struct render *rd,
+			    struct text *t, struct delta_draft *dd, struct dead_list *dead)
 {
 	const struct config *cfg = st->cfg;
+	struct alloc *a;
+	bool first = true;
+	size_t i;
+
+	rs->shown_stamp++;
+	for (i = 0; i < rs->n_statics; i++) {
+		const struct session *s = rs->statics[i];
+		char *fresh;
+
+		if (rs->static_text[i]) {
+			use_network(rd, s->network);
+			use_policy(rd, s->policy);
+			show_cached(rs, s->name);
+			add_session(t, &first, rs->static_text[i], NULL);
+			continue;
+		}
+		fresh = dump(static_session_json(rd, s));
+		rs->static_text[i] = show_fresh(rs, dd, s->name, fresh);
+		add_session(t, &first, rs->static_text[i], rs->static_text[i] ? NULL : fresh);
+	}
+	TAILQ_FOREACH(a, &rs->allocs, link) {
+		char name[ALLOC_ID_LEN + 8], *fresh;
+
+		alloc_name(a, name);
+		if (a->text) {
+			use_network(rd, a->net);
+			show_cached(rs, name);
+			add_session(t, &first, a->text, NULL);
+			continue;
+		}
+		fresh = dump(alloc_session_json(rd, cfg, rs->relay, a));
+		a->net = config_network(cfg, a->network);
+		a->text = show_fresh(rs, dd, name, fresh);
+		add_session(t, &first, a->text, a->text ? NULL : fresh);
+	}
+	show_removed(rs, dd, dead);
+}
+
+/*
+ * Only the relay's own part goes through jansson, and of its sessions
+ * only those not rendered before; shared parts are spliced in. @head gets
+ * the document up to its sessions.
+ */
+static char *render_content(struct state *st, struct relay_state *rs, struct delta_draft *dd,
+			    struct dead_list *dead, char **head)
+{
 	const struct relay *r = rs->relay;
 	struct render rd = { .st = st };
-	json_t *instances = json_array(), *sessions = json_array();
-	struct text t = { 0 };
-	const struct alloc *a;
+	json_t *instances = json_array();
+	struct text t = { 0 }, sessions = { 0 };
 	char *part;
 	size_t i, j;
 
@@ -385,10 +586,9 @@ static char *render_content(struct state *st, const struct relay_state *rs)
 				use_network(&rd, p->network);
 		}
 	}
-	for (i = 0; i < rs->n_statics; i++)
-		json_array_append_new(sessions, static_session_json(&rd, rs->statics[i]));
-	TAILQ_FOREACH(a, &rs->allocs, link)
-		json_array_append_new(sessions, alloc_session_json(&rd, cfg, r, a));
+	text_add(&sessions, "[");
+	render_sessions(st, rs, &rd, &sessions, dd, dead);
+	text_add(&sessions, "]}");
 	text_add(&t, "{\"relay\":");
 	part = dump(json_string(r->name));
 	text_add(&t, part);
@@ -402,42 +602,53 @@ static char *render_content(struct state *st, const struct relay_state *rs)
 	text_add(&t, ",\"policies\":");
 	text_add_list(&t, st->policy_text, st->policy_order, rd.n_policies);
 	text_add(&t, ",\"sessions\":");
-	part = dump(sessions);
-	text_add(&t, part);
-	free(part);
-	text_add(&t, "}");
+	*head = xstrdup(t.p);
+	text_add(&t, sessions.p);
+	free(sessions.p);
 	return t.p;
 }
 
 static void render(struct state *st, struct relay_state *rs)
 {
-	char *content;
-	char head[48];
+	struct delta_draft dd = { 0 };
+	struct dead_list dead = { 0 };
+	char *content, *head;
+	char hdr[48];
 	size_t hlen, clen;
+	uint64_t base = rs->generation;
 
 	if (rs->stale) {
 		rs->stale = false;
 		st->n_stale--;
 	}
-	content = render_content(st, rs);
+	content = render_content(st, rs, &dd, &dead, &head);
 	if (rs->content && !strcmp(rs->content, content)) {
 		free(content);
-		return;
+		free(head);
+		goto out;
 	}
+	dd.broken |= !rs->head || strcmp(rs->head, head);
+	free(rs->head);
+	rs->head = head;
 	free(rs->content);
 	rs->content = content;
-	rs->generation = st->next_generation++;
-	/* Splice the generation in front of the rest of the document. */
-	hlen = snprintf(head, sizeof(head), "{\"generation\":%llu,",
-			(unsigned long long)rs->generation);
 	clen = strlen(content);
+	rs->generation = st->next_generation++;
+	if (base)
+		delta_history_push(&rs->deltas, base, rs->generation, &dd, delta_limit(clen));
+	/* Splice the generation in front of the rest of the document. */
+	hlen = snprintf(hdr, sizeof(hdr), "{\"generation\":%llu,",
+			(unsigned long long)rs->generation);
 	free(rs->body);
 	rs->body = xmalloc(hlen + clen);
-	memcpy(rs->body, head, hlen);
+	memcpy(rs->body, hdr, hlen);
 	memcpy(rs->body + hlen, content + 1, clen - 1);
 	rs->body_len = hlen + clen - 1;
 	if (st->hooks.changed)
 		st->hooks.changed(st, rs);
+out:
+	dead_free(&dead);
+	delta_draft_reset(&dd);
 }
 
 void state_refresh_relay(struct state *st, struct relay_state *rs)
@@ -475,6 +686,10 @@ static void relay_state_free(struct state *st, struct relay_state *rs)
 		reclaim(st, a, "its relay left the configuration");
 	if (st->hooks.removed)
 		st->hooks.removed(st, rs);
+	shown_clear(rs);
+	delta_history_clear(&rs->deltas);
+	free(rs->static_text);
+	free(rs->head);
 	json_decref(rs->report.errors);
 	json_decref(rs->report.counters);
 	json_decref(rs->report.networks);
@@ -520,8 +735,12 @@ static void place_statics(struct state *st, struct config *cfg)
 		struct relay_state *rs = st->relays[i];
 
 		free(rs->statics);
+		free(rs->static_text);
 		rs->statics = xcalloc(count[i], sizeof(*rs->statics));
+		rs->static_text = xcalloc(count[i] ? count[i] : 1, sizeof(*rs->static_text));
 		rs->n_statics = 0;
+		/* Every text may change with the configuration: compare them all. */
+		rs->sweep = true;
 		memset(rs->used, 0, sizeof(rs->used));
 	}
 	for (i = 0; i < cfg->n_sessions; i++) {
@@ -550,6 +769,7 @@ void state_apply_config(struct state *st, struct config *cfg)
 		if (!rs) {
 			rs = xcalloc(1, sizeof(*rs));
 			rs->name = xstrdup(r->name);
+			hm_init_str(&rs->shown);
 			TAILQ_INIT(&rs->allocs);
 			TAILQ_INIT(&rs->waiters);
 		}
@@ -589,6 +809,8 @@ void state_apply_config(struct state *st, struct config *cfg)
 			}
 			port_set(rs, a->port_a, true);
 			port_set(rs, a->port_b, true);
+			a->text = NULL;
+			a->net = NULL;
 		}
 	}
 	free_texts(st);

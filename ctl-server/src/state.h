@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include "delta.h"
+#include "hashmap.h"
 #include "model.h"
 
 #define ALLOC_ID_LEN 32		/* hex characters */
@@ -26,6 +28,8 @@ struct alloc {
 	bool has_allow_a, has_allow_b;
 	struct prefix allow_a, allow_b;
 	int64_t created, expires;	/* Unix seconds */
+	const char *text;	/* its session's JSON, owned by rs->shown; NULL: to render */
+	const struct network *net;	/* its network in cfg, while text is set */
 	struct relay_state *rs;
 	TAILQ_ENTRY(alloc) link;
 };
@@ -52,6 +56,25 @@ struct relay_state {
 	char *content;		/* document without its generation, to compare */
 	char *body;		/* document served */
 	size_t body_len;
+	/*
+	 * Each session's JSON is rendered once and kept until it may have
+	 * changed (a new configuration, a new allocation): a change to one
+	 * session of a hundred thousand renders that one, and comparing the
+	 * texts by name gives the delta.
+	 */
+	const char **static_text;	/* like statics, owned by shown; NULL: to render */
+	char *head;		/* the document up to its sessions, to compare */
+	struct hashmap shown;	/* session name -> struct shown_session, as served */
+	size_t shown_stamp;
+	/*
+	 * Until every cached text is known still shown (a new configuration
+	 * dropped them), the next render compares every session by name;
+	 * otherwise only the rendered ones, and gone names what left.
+	 */
+	bool sweep;
+	char **gone;		/* names of shown allocations detached since */
+	size_t n_gone, cap_gone;
+	struct delta_history deltas;
 	uint64_t used[65536 / 64];	/* ports taken, static or allocated */
 	uint16_t cursor;	/* next-fit start, so freed ports rest a while */
 	TAILQ_HEAD(, alloc) allocs;

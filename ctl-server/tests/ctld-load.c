@@ -6,7 +6,7 @@
  *                   (--relays a,b,... | --relay-prefix P --relay-count N)
  *                   --count N [--timeout S] [--observer C:K]
  *                   [--idle S --pid PID] [--trigger CMD | --trigger-post PATH:BODY --trigger-id C:K]
- *                   [--loop-until FILE]
+ *                   [--loop-until FILE] [--delta 1]
  *   ctld-load alloc --url URL --ca CA --cert C --key K --count N --parallel P --body JSON
  *
  * poll holds COUNT long polls (spread over the relays), waits until ctld
@@ -15,7 +15,8 @@
  * re-polling (a reload storm runs meanwhile) until FILE exists, then until
  * every poller has had an answer to a poll sent after that, and checks
  * every poller ended on its relay's current generation. It prints one JSON
- * summary line. alloc makes COUNT allocations, PARALLEL at a time, and
+ * summary line; with --delta the held polls ask for delta states, and the
+ * summary counts the answers that were deltas and the largest body. alloc makes COUNT allocations, PARALLEL at a time, and
  * prints "relay port_a port_b" per success.
  *
  * Every wait is bounded by a deadline far beyond what an idle machine
@@ -31,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,6 +51,8 @@ struct poller {
 	int busy;
 	double sent_ms;
 	double done_ms;
+	size_t bytes;		/* of the last answer's body */
+	int is_delta;		/* it carried X-Xrelay-Delta-Base */
 	char url[512];
 };
 
@@ -57,6 +61,7 @@ static char **relays;
 static int n_relays;
 static struct ident *idents;	/* one per relay */
 static int timeout_s = 60;
+static int ask_delta;
 static int active;	/* transfers added and not finished */
 
 /* TLS handshakes started at once: a thousand together time out on a busy machine. */
@@ -171,9 +176,18 @@ static size_t discard(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+static size_t count_body(char *p, size_t size, size_t n, void *arg)
+{
+	((struct poller *)arg)->bytes += size * n;
+	return size * n;
+}
+
 static size_t on_header(char *p, size_t size, size_t n, void *arg)
 {
 	struct poller *pl = arg;
+
+	if (!strncasecmp(p, "x-xrelay-delta-base:", 20))
+		pl->is_delta = 1;
 	static const char name[] = "x-xrelay-generation:";
 
 	if (size * n > sizeof(name) && !strncasecmp(p, name, sizeof(name) - 1))
@@ -194,13 +208,16 @@ static void start_poll(CURLM *m, struct poller *p, int with_gen, int hold)
 {
 	p->sent_ms = now_ms();
 	if (with_gen)
-		snprintf(p->url, sizeof(p->url), "%s/v1/relays/%s/state?generation=%llu&timeout=%d",
-			 url, relays[p->relay], (unsigned long long)p->gen, hold);
+		snprintf(p->url, sizeof(p->url), "%s/v1/relays/%s/state?generation=%llu&timeout=%d%s",
+			 url, relays[p->relay], (unsigned long long)p->gen, hold,
+			 ask_delta ? "&delta=1" : "");
 	else
 		snprintf(p->url, sizeof(p->url), "%s/v1/relays/%s/state", url, relays[p->relay]);
 	curl_easy_setopt(p->h, CURLOPT_URL, p->url);
 	curl_easy_setopt(p->h, CURLOPT_TIMEOUT, (long)hold + 120);
 	p->hdr_gen = 0;
+	p->bytes = 0;
+	p->is_delta = 0;
 	p->busy = 1;
 	active++;
 	curl_multi_add_handle(m, p->h);
@@ -318,7 +335,8 @@ static int cmd_poll(int argc, char **argv)
 {
 	const char *cert = NULL, *key = NULL, *trigger = NULL, *prefix = NULL;
 	char *mint_arg = NULL, *obs_arg = NULL, *post_arg = NULL, *post_id = NULL, *relay_list = NULL;
-	int count = 1, idle = 0, pid = 0, relay_count = 0, i, codes[3] = { 0 };
+	int count = 1, idle = 0, pid = 0, relay_count = 0, i, codes[3] = { 0 }, deltas = 0;
+	size_t bytes_max = 0;
 	double t0, cpu = -1, *lat;
 	struct ident obs = { 0 }, trig = { 0 };
 	struct poller *p;
@@ -347,6 +365,7 @@ static int cmd_poll(int argc, char **argv)
 		else if (!strcmp(k, "--trigger-post")) post_arg = strdup(v);
 		else if (!strcmp(k, "--trigger-id")) post_id = strdup(v);
 		else if (!strcmp(k, "--loop-until")) loop_until = v;
+		else if (!strcmp(k, "--delta")) ask_delta = atoi(v);
 		else die("unknown option");
 	}
 	if (!url || !ca || count < 1 || (!relay_list && !prefix))
@@ -397,7 +416,8 @@ static int cmd_poll(int argc, char **argv)
 		p[i].h = curl_easy_init();
 		setup(p[i].h, &idents[p[i].relay]);
 		curl_easy_setopt(p[i].h, CURLOPT_PRIVATE, &p[i]);
-		curl_easy_setopt(p[i].h, CURLOPT_WRITEFUNCTION, discard);
+		curl_easy_setopt(p[i].h, CURLOPT_WRITEFUNCTION, count_body);
+		curl_easy_setopt(p[i].h, CURLOPT_WRITEDATA, &p[i]);
 		curl_easy_setopt(p[i].h, CURLOPT_HEADERFUNCTION, on_header);
 		curl_easy_setopt(p[i].h, CURLOPT_HEADERDATA, &p[i]);
 	}
@@ -482,6 +502,9 @@ static int cmd_poll(int argc, char **argv)
 	for (i = 0; i < count; i++) {
 		codes[p[i].code == 200 ? 0 : p[i].code == 304 ? 1 : 2]++;
 		lat[i] = p[i].busy ? 1e9 : p[i].done_ms - t0;
+		deltas += p[i].is_delta;
+		if (p[i].bytes > bytes_max)
+			bytes_max = p[i].bytes;
 	}
 	qsort(lat, count, sizeof(*lat), cmp_double);
 	out = json_pack("{s:i, s:i, s:i, s:i, s:{s:f, s:f, s:f, s:f}}", "pollers", count,
@@ -490,6 +513,8 @@ static int cmd_poll(int argc, char **argv)
 			"p99", lat[count * 99 / 100], "max", lat[count - 1]);
 	if (cpu >= 0)
 		json_object_set_new(out, "idle_cpu_percent", json_real(cpu));
+	json_object_set_new(out, "deltas", json_integer(deltas));
+	json_object_set_new(out, "bytes_max", json_integer(bytes_max));
 print:
 	s = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	puts(s);

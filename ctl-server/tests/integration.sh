@@ -111,6 +111,26 @@ out=$(as $FRA1 -w ' %{http_code}' "$base/v1/relays/fra1/state?generation=$g&time
 check "poll: a file change answers the held poll with the new state" \
 	bash -c "echo '$out' | grep -q '\"idle_timeout\":660' && echo '$out' | grep -q ' 200$'"
 
+# --- delta states --------------------------------------------------------------
+g2=$(gen_of $FRA1 fra1)
+delta=$(as $FRA1 -D "$work/delta.hdr" "$base/v1/relays/fra1/state?generation=$g&delta=1&timeout=1")
+check "delta: a relay holding the previous generation gets only the changed session" \
+	test "$(echo "$delta" | json 'd["generation"], d["base"], d["relay"], [s["name"] for s in d["sessions_upsert"]], d["sessions_remove"], "instances" in d')" = "$g2 $g fra1 ['corp-hq-branch1'] [] False"
+check "delta: the answer names its base in X-Xrelay-Delta-Base" \
+	grep -qi "^x-xrelay-delta-base: $g" "$work/delta.hdr"
+check "delta: an unknown base gets the full state" \
+	test "$(as $FRA1 "$base/v1/relays/fra1/state?generation=1&delta=1&timeout=1" | json '"base" in d, len(d["sessions"])')" = "False 2"
+check "delta: without delta=1 a relay gets the full state as before" \
+	test "$(as $FRA1 "$base/v1/relays/fra1/state?generation=$g&timeout=1" | json '"base" in d, len(d["sessions"])')" = "False 2"
+check "delta: a bad delta parameter is refused (400)" \
+	test "$(code $FRA1 "$base/v1/relays/fra1/state?generation=$g&delta=2")" = 400
+out=$(as $FRA1 "$base/v1/relays/fra1/state?generation=$g2&delta=1&timeout=20" &
+	sleep 0.3; sed -i 's/idle-timeout: 11m/idle-timeout: 13m/' "$cfg/sessions.yaml"; wait)
+check "delta: a held poll asking for deltas is answered with one" \
+	test "$(echo "$out" | json 'd["base"], [s["idle_timeout"] for s in d["sessions_upsert"]]')" = "$g2 [780]"
+sed -i 's/idle-timeout: 13m/idle-timeout: 11m/' "$cfg/sessions.yaml"
+wait_for 60 bash -c "test \"\$(curl -sS -m 60 --cacert '$pki/ca.pem' --cert '$pki/$FRA1.pem' --key '$pki/$FRA1.key' '$base/v1/relays/fra1/state' | grep -o '\"idle_timeout\":660')\" = '\"idle_timeout\":660'"
+
 # --- reports, status, metrics -----------------------------------------------
 g=$(gen_of $FRA1 fra1)
 check "report: a relay reports what it applied (204)" \
@@ -229,11 +249,14 @@ check "reload: ctld is still running after the storm" kill -0 "$pid"
 keep=$(as $NETPORT -X POST -d '{"network":"lab","region":"eu-central"}' "$base/v1/allocations")
 keep_id=$(echo "$keep" | json 'd["id"]')
 active=$(as $PROM "$base/v1/status" | json 'd["allocations"]["active"]')
+g_before=$(gen_of $FRA1 fra1)
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null
 pid=
 start_ctld '[::1]:0'
 check "restart: listening on ::1 after a crash (SIGKILL)" test "$host" = "[::1]"
+check "restart: a generation from before the restart gets the full state, not a delta" \
+	test "$(as $FRA1 "$base/v1/relays/fra1/state?generation=$g_before&delta=1&timeout=1" | json '"base" in d, "instances" in d')" = "False True"
 check "restart: every allocation survives ($active)" \
 	test "$(as $PROM "$base/v1/status" | json 'd["allocations"]["active"]')" = "$active"
 check "restart: an allocation keeps its relay and ports" \

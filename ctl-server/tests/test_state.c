@@ -40,6 +40,133 @@ static struct alloc *make_alloc(const char *id, const char *relay, const char *a
 	return a;
 }
 
+/* The sessions of a full document by name. */
+static json_t *sessions_by_name(const char *body, size_t len)
+{
+	json_t *doc = json_loadb(body, len, 0, NULL), *out = json_object(), *s;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "sessions"), i, s)
+		json_object_set(out, json_string_value(json_object_get(s, "name")), s);
+	json_decref(doc);
+	return out;
+}
+
+/*
+ * The delta from @base, applied to @old (sessions by name) as an agent
+ * would: true if that gives the sessions of @rs's current document.
+ */
+static bool delta_applies(struct relay_state *rs, uint64_t base, json_t *old, size_t *upserts,
+			  size_t *removes)
+{
+	size_t len, i;
+	char *text = delta_render(&rs->deltas, rs->name, base, delta_limit(rs->body_len), &len);
+	json_t *d = text ? json_loadb(text, len, 0, NULL) : NULL, *v;
+	json_t *want = sessions_by_name(rs->body, rs->body_len), *got = json_deep_copy(old);
+	bool ok;
+
+	free(text);
+	if (!d)
+		return false;
+	ok = json_integer_value(json_object_get(d, "generation")) == (json_int_t)rs->generation &&
+	     json_integer_value(json_object_get(d, "base")) == (json_int_t)base &&
+	     !strcmp(json_string_value(json_object_get(d, "relay")), rs->name);
+	json_array_foreach(json_object_get(d, "sessions_remove"), i, v)
+		ok &= !json_object_del(got, json_string_value(v));
+	json_array_foreach(json_object_get(d, "sessions_upsert"), i, v)
+		json_object_set(got, json_string_value(json_object_get(v, "name")), v);
+	*upserts = json_array_size(json_object_get(d, "sessions_upsert"));
+	*removes = json_array_size(json_object_get(d, "sessions_remove"));
+	ok &= json_equal(got, want);
+	json_decref(d);
+	json_decref(want);
+	json_decref(got);
+	return ok;
+}
+
+#define DELTA_YAML(timeout) BASE_YAML \
+	"sessions:\n" \
+	"  - {name: s1, network: n1, relay: r1, a: {port: 1000, peer: \"198.51.100.1:5\"}, b: {port: 1001}}\n" \
+	"  - {name: s2, network: n1, relay: r1, idle-timeout: " timeout ", a: {port: 1004}, b: {port: 1005}}\n"
+
+static void test_deltas(void)
+{
+	struct state st;
+	struct relay_state *r1;
+	json_t *g0_doc, *g1_doc, *g2_doc, *g3_doc;
+	uint64_t g0, g1, g2, g3;
+	size_t up = 0, rm = 0;
+	struct alloc *a;
+	char *text = NULL;
+	size_t len;
+
+	state_init(&st, 1000);
+	state_apply_config(&st, load_yaml(DELTA_YAML("60")));
+	r1 = state_relay(&st, "r1");
+	g0 = r1->generation;
+	g0_doc = sessions_by_name(r1->body, r1->body_len);
+	tap_ok(!delta_render(&r1->deltas, "r1", g0, SIZE_MAX, &len) &&
+	       !delta_render(&r1->deltas, "r1", g0 - 1, SIZE_MAX, &len),
+	       "delta: none from the current generation, nor before the first document");
+
+	state_attach_alloc(&st, r1, make_alloc("d1", "r1", "192.0.2.1", 1010, 1011));
+	state_refresh_relay(&st, r1);
+	g1 = r1->generation;
+	g1_doc = sessions_by_name(r1->body, r1->body_len);
+	tap_ok(g1 > g0 && delta_applies(r1, g0, g0_doc, &up, &rm) && up == 1 && rm == 0,
+	       "delta: an added allocation is one upsert");
+
+	state_apply_config(&st, load_yaml(DELTA_YAML("90")));
+	g2 = r1->generation;
+	g2_doc = sessions_by_name(r1->body, r1->body_len);
+	tap_ok(g2 > g1 && delta_applies(r1, g1, g1_doc, &up, &rm) && up == 1 && rm == 0,
+	       "delta: a static session changed by a reload is one upsert, the others stay");
+	tap_ok(delta_applies(r1, g0, g0_doc, &up, &rm) && up == 2 && rm == 0,
+	       "delta: changes over several generations are merged");
+
+	a = hm_get_str(&st.allocs, "d1");
+	state_detach_alloc(&st, a);
+	alloc_free(a);
+	state_refresh_relay(&st, r1);
+	g3 = r1->generation;
+	g3_doc = sessions_by_name(r1->body, r1->body_len);
+	tap_ok(delta_applies(r1, g2, g2_doc, &up, &rm) && up == 0 && rm == 1,
+	       "delta: a released allocation is one removal");
+	tap_ok(delta_applies(r1, g0, g0_doc, &up, &rm) && up == 1 && rm == 0,
+	       "delta: a session added and removed since the base is not mentioned");
+
+	state_apply_config(&st, load_yaml(BASE_YAML
+		"sessions:\n"
+		"  - {name: s1, network: n1, relay: r1, a: {port: 1000, peer: \"198.51.100.1:5\"}, b: {port: 1001}}\n"));
+	tap_ok(r1->generation > g3 && delta_applies(r1, g3, g3_doc, &up, &rm) && up == 0 && rm == 1 &&
+	       (text = delta_render(&r1->deltas, "r1", g3, SIZE_MAX, &len)) &&
+	       strstr(text, "\"sessions_remove\":[\"s2\"]") && strstr(text, "\"sessions_upsert\":[]"),
+	       "delta: a static session removed by a reload is one removal");
+	free(text);
+	g3 = r1->generation;
+	state_apply_config(&st, load_yaml(
+		"networks: [{name: n1, id: 9, subnet: 10.0.0.0/8}]\n"
+		"relays:\n"
+		"  - {name: r1, addresses: [192.0.2.1], pools: [{ports: 1000-1099, network: n1}]}\n"
+		"sessions:\n"
+		"  - {name: s1, network: n1, relay: r1, a: {port: 1000, peer: \"198.51.100.1:5\"}, b: {port: 1001}}\n"));
+	tap_ok(r1->generation > g3 && !delta_render(&r1->deltas, "r1", g3, SIZE_MAX, &len) &&
+	       !delta_render(&r1->deltas, "r1", g0, SIZE_MAX, &len),
+	       "delta: a change outside the sessions (a network) leaves only the full state");
+	g3 = r1->generation;
+	state_attach_alloc(&st, r1, make_alloc("d2", "r1", "192.0.2.1", 1020, 1021));
+	state_refresh_relay(&st, r1);
+	tap_ok((text = delta_render(&r1->deltas, "r1", g3, SIZE_MAX, &len)) &&
+	       !delta_render(&r1->deltas, "r1", g3, 10, &len),
+	       "delta: the chain starts again after a full state; over the size limit, none");
+	free(text);
+	json_decref(g0_doc);
+	json_decref(g1_doc);
+	json_decref(g2_doc);
+	json_decref(g3_doc);
+	state_free(&st);
+}
+
 int main(void)
 {
 	struct state st;
@@ -138,5 +265,6 @@ int main(void)
 	       changed_count == 3, "state: settling renders every stale relay");
 	r1->n_waiters = 0;
 	state_free(&st);
+	test_deltas();
 	return tap_done();
 }

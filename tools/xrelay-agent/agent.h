@@ -29,6 +29,7 @@ struct ag_stats {
 	uint64_t sessions_expired, sessions_ended;
 	uint64_t ports_reserved;
 	uint64_t states_received, states_refused;
+	uint64_t deltas_received, deltas_refused;
 	uint64_t poll_failures, reports_sent, report_failures;
 	double parse_ms, diff_ms, kernel_ms;	/* of the last change applied */
 };
@@ -48,6 +49,15 @@ struct ag_agent {
 	/* The generation of the last state received, valid or not. */
 	uint64_t generation;
 	bool have_generation;
+	/* A delta could not be applied: the next poll asks for the full state. */
+	bool want_full;
+	/*
+	 * While the change a delta made is reconciled (have_touched): the
+	 * keys of the sessions it touched, old and new. With the kernel in
+	 * step before, only those need looking at.
+	 */
+	struct ag_vec touched;
+	bool have_touched;
 	/*
 	 * Sessions whose lifetime ended, with the description they had: not
 	 * created again until their description changes.

@@ -53,6 +53,8 @@ void ag_relay_counters(const struct ag_agent *a, struct ag_counter_list *list)
 	add(list, "ports_reserved_total", s->ports_reserved);
 	add(list, "states_received_total", s->states_received);
 	add(list, "states_refused_total", s->states_refused);
+	add(list, "deltas_received_total", s->deltas_received);
+	add(list, "deltas_refused_total", s->deltas_refused);
 	add(list, "poll_failures_total", s->poll_failures);
 	add(list, "report_failures_total", s->report_failures);
 	add(list, "last_parse_us", s->parse_ms * 1000);

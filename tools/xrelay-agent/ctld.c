@@ -41,10 +41,13 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
 static size_t on_header(char *data, size_t size, size_t n, void *arg)
 {
 	static const char name[] = "x-xrelay-generation:";
+	static const char delta[] = "x-xrelay-delta-base:";
 	struct ag_transfer *t = arg;
 	size_t len = size * n;
 	char value[32];
 
+	if (len > sizeof(delta) - 1 && !strncasecmp(data, delta, sizeof(delta) - 1))
+		t->is_delta = true;
 	if (len > sizeof(name) - 1 && len - (sizeof(name) - 1) < sizeof(value) &&
 	    !strncasecmp(data, name, sizeof(name) - 1)) {
 		memcpy(value, data + sizeof(name) - 1, len - (sizeof(name) - 1));
@@ -158,20 +161,21 @@ static void start(struct ag_ctld *c, struct ag_transfer *t)
 {
 	t->len = 0;
 	t->has_generation = false;
+	t->is_delta = false;
 	t->errbuf[0] = '\0';
 	t->busy = true;
 	curl_multi_add_handle(c->multi, t->easy);
 }
 
-void ag_ctld_poll(struct ag_ctld *c, bool has_generation, uint64_t generation)
+void ag_ctld_poll(struct ag_ctld *c, bool has_generation, uint64_t generation, bool delta)
 {
 	struct ag_transfer *t = &c->poll;
 	unsigned int timeout = c->conf->poll_timeout_ms / 1000;
 	char *url;
 
 	if (has_generation)
-		url = ag_asprintf("%s?generation=%" PRIu64 "&timeout=%u", c->state_url,
-				  generation, timeout);
+		url = ag_asprintf("%s?generation=%" PRIu64 "&timeout=%u%s", c->state_url,
+				  generation, timeout, delta ? "&delta=1" : "");
 	else
 		url = ag_strdup(c->state_url);
 	curl_easy_setopt(t->easy, CURLOPT_URL, url);

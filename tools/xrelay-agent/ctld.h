@@ -32,6 +32,7 @@ struct ag_transfer {
 	size_t len, cap;
 	bool has_generation;	/* X-Xrelay-Generation */
 	uint64_t generation;
+	bool is_delta;		/* X-Xrelay-Delta-Base: the answer is a delta */
 	char *post;
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -54,8 +55,11 @@ struct ag_http_done {
 int ag_ctld_init(struct ag_ctld *c, const struct ag_conf *conf);
 void ag_ctld_free(struct ag_ctld *c);
 
-/* Asks for the state: at once without @has_generation, else held until it differs. */
-void ag_ctld_poll(struct ag_ctld *c, bool has_generation, uint64_t generation);
+/*
+ * Asks for the state: at once without @has_generation, else held until it
+ * differs; with @delta, as the changes since @generation if ctld has them.
+ */
+void ag_ctld_poll(struct ag_ctld *c, bool has_generation, uint64_t generation, bool delta);
 /* Posts @json (taken over). */
 void ag_ctld_report(struct ag_ctld *c, char *json);
 /*

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -319,14 +320,33 @@ static bool read_policy_item(struct ctx *cx, void *item)
 	return ag_policy_read(&cx->j, item);
 }
 
-enum { R_GENERATION, R_RELAY, R_INSTANCES, R_NETWORKS, R_SESSIONS, R_POLICIES };
+static bool read_name_item(struct ctx *cx, void *item)
+{
+	const char *str;
 
-static bool read_root(struct ctx *cx, struct ag_desired *d)
+	if (!ag_json_string(&cx->j, &str))
+		return false;
+	*(char **)item = ag_strdup(str);
+	return true;
+}
+
+enum {
+	R_GENERATION, R_RELAY, R_INSTANCES, R_NETWORKS, R_SESSIONS, R_POLICIES,
+	R_BASE, R_UPSERT, R_REMOVE
+};
+
+#define R_BIT(k) (1u << (k))
+#define R_FULL_ONLY (R_BIT(R_INSTANCES) | R_BIT(R_NETWORKS) | R_BIT(R_SESSIONS) | R_BIT(R_POLICIES))
+#define R_DELTA_ONLY (R_BIT(R_BASE) | R_BIT(R_UPSERT) | R_BIT(R_REMOVE))
+
+/* The root of either kind of document; which one it was is known at its end. */
+static bool read_root(struct ctx *cx, struct ag_desired *d, struct ag_delta *dl,
+		      unsigned int *seen, bool *unknown)
 {
 	static const char *const keys[] = {
-		"generation", "relay", "instances", "networks", "sessions", "policies", NULL
+		"generation", "relay", "instances", "networks", "sessions", "policies",
+		"base", "sessions_upsert", "sessions_remove", NULL
 	};
-	unsigned int seen = 0;
 	bool first = true;
 	const char *key, *str;
 
@@ -335,7 +355,7 @@ static bool read_root(struct ctx *cx, struct ag_desired *d)
 	while (ag_json_member(&cx->j, &first, &key)) {
 		bool ok = true;
 
-		switch (key_index(cx, key, keys, &seen)) {
+		switch (key_index(cx, key, keys, seen)) {
 		case -2:
 			return false;
 		case R_GENERATION:
@@ -362,7 +382,19 @@ static bool read_root(struct ctx *cx, struct ag_desired *d)
 			ok = read_list(cx, "policies", (void **)&d->policies, &d->n_policies,
 				       sizeof(*d->policies), read_policy_item);
 			break;
+		case R_BASE:
+			ok = ag_json_uint(&cx->j, INT64_MAX, &dl->base);
+			break;
+		case R_UPSERT:
+			ok = read_list(cx, "sessions_upsert", (void **)&dl->upserts, &dl->n_upserts,
+				       sizeof(*dl->upserts), read_session_item);
+			break;
+		case R_REMOVE:
+			ok = read_list(cx, "sessions_remove", (void **)&dl->removes, &dl->n_removes,
+				       sizeof(*dl->removes), read_name_item);
+			break;
 		default:
+			*unknown = true;
 			ok = ag_json_skip(&cx->j);
 		}
 		if (!ok)
@@ -370,7 +402,19 @@ static bool read_root(struct ctx *cx, struct ag_desired *d)
 	}
 	if (!ag_json_end(&cx->j))
 		return false;
-	if ((seen & 0x17) != 0x17)
+	if (*seen & R_BIT(R_BASE)) {
+		/* A delta says what changed: a key it does not know could be a change missed. */
+		if ((*seen & R_FULL_ONLY) || *unknown)
+			return fail(cx, "a delta state has only generation, base, relay, "
+				    "sessions_upsert and sessions_remove");
+		if ((*seen & 0x1c3) != 0x1c3)
+			return fail(cx, "a delta state needs generation, base, relay, "
+				    "sessions_upsert and sessions_remove");
+		return true;
+	}
+	if (*seen & R_DELTA_ONLY)
+		return fail(cx, "sessions_upsert and sessions_remove belong to a delta state, with its base");
+	if ((*seen & 0x17) != 0x17)
 		return fail(cx, "the state needs generation, relay, instances and sessions");
 	return true;
 }
@@ -435,11 +479,68 @@ static const char *resolve_policies(struct ag_desired *d, char *why, size_t len)
 	return NULL;
 }
 
+static uint64_t name_key(const char *name)
+{
+	uint64_t h = ag_text_hash(name);
+
+	return h ? h : 1;
+}
+
+static struct ag_dsession *session_named(const struct ag_desired *d, const char *name)
+{
+	struct ag_dsession *s = ag_map_get(&d->session_by_name, name_key(name));
+
+	return s && !strcmp(s->name, name) ? s : NULL;
+}
+
+/* What one session must satisfy against its state's instances. */
+static const char *check_session(const struct ag_desired *d, const struct ag_dsession *s,
+				 const char *list, size_t i, char *why, size_t len)
+{
+	const struct ag_instance_desc *inst = ag_map_get(&d->instance_by_id, s->desc.instance);
+	int side;
+
+	if (!inst) {
+		snprintf(why, len, "%s[%zu] (%s): instance %u is not in the state's instances",
+			 list, i, s->name, s->desc.instance);
+		return why;
+	}
+	if (inst->network && inst->network != s->desc.network) {
+		snprintf(why, len, "%s[%zu] (%s): network %u differs from instance %u's network %u",
+			 list, i, s->name, s->desc.network, inst->id, inst->network);
+		return why;
+	}
+	for (side = 0; side < 2; side++) {
+		uint16_t port = s->desc.side[side].port;
+
+		if (port < inst->port_min || port > inst->port_max) {
+			snprintf(why, len, "%s[%zu] (%s): port %u is outside instance %u's range %u-%u",
+				 list, i, s->name, port, inst->id, inst->port_min, inst->port_max);
+			return why;
+		}
+	}
+	if (s->desc.side[0].port == s->desc.side[1].port) {
+		snprintf(why, len, "%s[%zu] (%s): side a and side b use the same port",
+			 list, i, s->name);
+		return why;
+	}
+	return NULL;
+}
+
+/* Room for a few sessions more, so that a delta adding one moves nothing. */
+static void reserve_sessions(struct ag_desired *d, size_t n)
+{
+	if (n <= d->cap_sessions)
+		return;
+	d->cap_sessions = n + n / 8 + 16;
+	d->sessions = ag_realloc(d->sessions, d->cap_sessions * sizeof(*d->sessions));
+	d->fingerprints = ag_realloc(d->fingerprints, d->cap_sessions * sizeof(*d->fingerprints));
+}
+
 /* What the syntax cannot say: references, ranges, uniqueness. */
 static const char *check(struct ag_desired *d, char *why, size_t len)
 {
 	size_t i;
-	int side;
 
 	if (resolve_policies(d, why, len))
 		return why;
@@ -452,72 +553,267 @@ static const char *check(struct ag_desired *d, char *why, size_t len)
 		}
 	for (i = 0; i < d->n_networks; i++)
 		ag_map_put(&d->network_by_id, d->networks[i].id, &d->networks[i]);
-	d->fingerprints = ag_calloc(d->n_sessions, sizeof(*d->fingerprints));
+	reserve_sessions(d, d->n_sessions + 1);
 	for (i = 0; i < d->n_sessions; i++) {
 		struct ag_dsession *s = &d->sessions[i];
-		const struct ag_instance_desc *inst = ag_map_get(&d->instance_by_id, s->desc.instance);
 		char name[AG_SESSION_NAME_LEN];
 
-		if (!inst) {
-			snprintf(why, len, "sessions[%zu] (%s): instance %u is not in the state's instances",
-				 i, s->name, s->desc.instance);
+		if (check_session(d, s, "sessions", i, why, len))
 			return why;
-		}
-		if (inst->network && inst->network != s->desc.network) {
-			snprintf(why, len, "sessions[%zu] (%s): network %u differs from instance %u's network %u",
-				 i, s->name, s->desc.network, inst->id, inst->network);
-			return why;
-		}
-		for (side = 0; side < 2; side++) {
-			uint16_t port = s->desc.side[side].port;
-
-			if (port < inst->port_min || port > inst->port_max) {
-				snprintf(why, len, "sessions[%zu] (%s): port %u is outside instance %u's range %u-%u",
-					 i, s->name, port, inst->id, inst->port_min, inst->port_max);
-				return why;
-			}
-		}
-		if (s->desc.side[0].port == s->desc.side[1].port) {
-			snprintf(why, len, "sessions[%zu] (%s): side a and side b use the same port",
-				 i, s->name);
-			return why;
-		}
 		if (ag_map_put(&d->session_by_key, ag_desc_key(&s->desc), s)) {
 			snprintf(why, len, "sessions[%zu] (%s): %s appears twice", i, s->name,
 				 ag_session_name(&s->desc, name));
 			return why;
 		}
+		if (ag_map_put(&d->session_by_name, name_key(s->name), s))
+			d->no_delta = true;
 		d->fingerprints[i] = ag_session_fingerprint(&s->desc, s->name);
 	}
 	return NULL;
 }
 
-struct ag_desired *ag_desired_parse(const char *buf, size_t len, char *err, size_t errlen)
+static void read_failed(struct ctx *cx, char *err, size_t errlen)
+{
+	if (cx->list)
+		snprintf(err, errlen, "%s[%zu]: %s", cx->list, cx->index, cx->j.err);
+	else
+		snprintf(err, errlen, "%s", cx->j.err);
+}
+
+int ag_state_parse(const char *buf, size_t len, struct ag_desired **full,
+		   struct ag_delta **delta, char *err, size_t errlen)
 {
 	struct ag_desired *d = ag_calloc(1, sizeof(*d));
+	struct ag_delta *dl = ag_calloc(1, sizeof(*dl));
 	struct ctx cx = { .list = NULL };
+	unsigned int seen = 0;
+	bool unknown = false;
 	char why[256];
 
+	*full = NULL;
+	*delta = NULL;
 	ag_map_init(&d->instance_by_id);
 	ag_map_init(&d->session_by_key);
+	ag_map_init(&d->session_by_name);
 	ag_map_init(&d->network_by_id);
 	ag_json_init(&cx.j, buf, len);
-	if (!read_root(&cx, d)) {
-		if (cx.list)
-			snprintf(err, errlen, "%s[%zu]: %s", cx.list, cx.index, cx.j.err);
-		else
-			snprintf(err, errlen, "%s", cx.j.err);
+	if (!read_root(&cx, d, dl, &seen, &unknown)) {
+		read_failed(&cx, err, errlen);
 		ag_json_free(&cx.j);
 		ag_desired_free(d);
-		return NULL;
+		ag_delta_free(dl);
+		return -1;
 	}
 	ag_json_free(&cx.j);
+	if (seen & R_BIT(R_BASE)) {
+		dl->generation = d->generation;
+		dl->relay = d->relay;
+		d->relay = NULL;
+		ag_desired_free(d);
+		*delta = dl;
+		return 0;
+	}
+	ag_delta_free(dl);
 	if (check(d, why, sizeof(why))) {
 		snprintf(err, errlen, "%s", why);
 		ag_desired_free(d);
-		return NULL;
+		return -1;
 	}
-	return d;
+	*full = d;
+	return 0;
+}
+
+/*
+ * Everything a delta must satisfy before anything is changed: its
+ * sessions valid against the state's instances and policies, its names
+ * each once, what it removes present, and no two sessions on the same
+ * ports afterwards.
+ */
+static const char *check_delta(struct ag_desired *d, const struct ag_delta *dl,
+			       char *why, size_t len)
+{
+	struct ag_map names, vacated, claimed;
+	const char *bad = NULL;
+	size_t i;
+
+	ag_map_init(&names);
+	ag_map_init(&vacated);
+	ag_map_init(&claimed);
+	for (i = 0; !bad && i < dl->n_removes; i++) {
+		const struct ag_dsession *old = session_named(d, dl->removes[i]);
+
+		if (!old)
+			bad = "a session it removes is not in the state held";
+		else if (ag_map_put(&names, name_key(dl->removes[i]), dl->removes[i]))
+			bad = "a name appears twice";
+		else
+			ag_map_put(&vacated, ag_desc_key(&old->desc), (void *)old);
+		if (bad)
+			snprintf(why, len, "sessions_remove[%zu] (%s): %s", i, dl->removes[i], bad);
+	}
+	for (i = 0; !bad && i < dl->n_upserts; i++) {
+		struct ag_dsession *s = &dl->upserts[i];
+		const struct ag_dsession *old = session_named(d, s->name);
+
+		if (ag_map_put(&names, name_key(s->name), s->name)) {
+			snprintf(why, len, "sessions_upsert[%zu] (%s): a name appears twice", i, s->name);
+			bad = why;
+		} else if (!old && ag_map_get(&d->session_by_name, name_key(s->name))) {
+			/* Another name with the same hash: not addressable. */
+			snprintf(why, len, "sessions_upsert[%zu] (%s): name not addressable", i, s->name);
+			bad = why;
+		} else if (s->policy_name && !(s->policy = find_policy(d, s->policy_name))) {
+			snprintf(why, len, "sessions_upsert[%zu] (%s): no policy '%s' in the state",
+				 i, s->name, s->policy_name);
+			bad = why;
+		} else {
+			bad = check_session(d, s, "sessions_upsert", i, why, len);
+		}
+		if (!bad && old)
+			ag_map_put(&vacated, ag_desc_key(&old->desc), (void *)old);
+	}
+	for (i = 0; !bad && i < dl->n_upserts; i++) {
+		const struct ag_dsession *s = &dl->upserts[i];
+		uint64_t key = ag_desc_key(&s->desc);
+		const struct ag_dsession *holder = ag_map_get(&d->session_by_key, key);
+		char name[AG_SESSION_NAME_LEN];
+
+		if (ag_map_put(&claimed, key, (void *)s) ||
+		    (holder && !ag_map_get(&vacated, key))) {
+			snprintf(why, len, "sessions_upsert[%zu] (%s): %s is another session's", i,
+				 s->name, ag_session_name(&s->desc, name));
+			bad = why;
+		}
+	}
+	ag_map_free(&names);
+	ag_map_free(&vacated);
+	ag_map_free(&claimed);
+	return bad;
+}
+
+static void session_clear(struct ag_dsession *s)
+{
+	free(s->name);
+	free(s->policy_name);
+}
+
+/* Takes session @i out, the last one taking its place. */
+static void remove_session(struct ag_desired *d, size_t i)
+{
+	struct ag_dsession *s = &d->sessions[i];
+	size_t last = d->n_sessions - 1;
+
+	ag_map_del(&d->session_by_key, ag_desc_key(&s->desc));
+	ag_map_del(&d->session_by_name, name_key(s->name));
+	session_clear(s);
+	if (i != last) {
+		*s = d->sessions[last];
+		d->fingerprints[i] = d->fingerprints[last];
+		ag_map_put(&d->session_by_key, ag_desc_key(&s->desc), s);
+		ag_map_put(&d->session_by_name, name_key(s->name), s);
+	}
+	d->n_sessions--;
+}
+
+static void rebuild_session_maps(struct ag_desired *d)
+{
+	size_t i;
+
+	ag_map_free(&d->session_by_key);
+	ag_map_free(&d->session_by_name);
+	ag_map_init(&d->session_by_key);
+	ag_map_init(&d->session_by_name);
+	for (i = 0; i < d->n_sessions; i++) {
+		ag_map_put(&d->session_by_key, ag_desc_key(&d->sessions[i].desc), &d->sessions[i]);
+		ag_map_put(&d->session_by_name, name_key(d->sessions[i].name), &d->sessions[i]);
+	}
+}
+
+int ag_desired_apply(struct ag_desired *d, const struct ag_delta *dl, struct ag_vec *touched,
+		     char *err, size_t errlen)
+{
+	struct ag_dsession *before;
+	size_t i, added = 0;
+
+	if (d->no_delta) {
+		snprintf(err, errlen, "the state held has sessions sharing a name: deltas cannot apply");
+		return -1;
+	}
+	if (dl->base != d->generation) {
+		snprintf(err, errlen, "delta from generation %" PRIu64 ", the state held is %" PRIu64,
+			 dl->base, d->generation);
+		return -1;
+	}
+	if (strcmp(dl->relay, d->relay)) {
+		snprintf(err, errlen, "delta for relay '%s', the state held is '%s''s", dl->relay,
+			 d->relay);
+		return -1;
+	}
+	if (check_delta(d, dl, err, errlen))
+		return -1;
+
+	for (i = 0; i < dl->n_removes; i++) {
+		struct ag_dsession *s = session_named(d, dl->removes[i]);
+
+		ag_vec_push(touched, (void *)(uintptr_t)ag_desc_key(&s->desc));
+		remove_session(d, s - d->sessions);
+	}
+	for (i = 0; i < dl->n_upserts; i++)
+		added += !session_named(d, dl->upserts[i].name);
+	before = d->sessions;
+	reserve_sessions(d, d->n_sessions + added);
+	if (before != d->sessions)
+		rebuild_session_maps(d);
+	for (i = 0; i < dl->n_upserts; i++) {
+		struct ag_dsession *s = session_named(d, dl->upserts[i].name);
+		uint64_t key;
+
+		if (!s)
+			continue;
+		key = ag_desc_key(&s->desc);
+		ag_vec_push(touched, (void *)(uintptr_t)key);
+		/* Only if still its: another upsert may have taken the key already. */
+		if (ag_map_get(&d->session_by_key, key) == s)
+			ag_map_del(&d->session_by_key, key);
+	}
+	for (i = 0; i < dl->n_upserts; i++) {
+		const struct ag_dsession *u = &dl->upserts[i];
+		struct ag_dsession *s = session_named(d, u->name);
+
+		if (!s) {
+			s = &d->sessions[d->n_sessions++];
+			memset(s, 0, sizeof(*s));
+		}
+		session_clear(s);
+		s->desc = u->desc;
+		s->name = ag_strdup(u->name);
+		s->policy_name = u->policy_name ? ag_strdup(u->policy_name) : NULL;
+		s->policy = u->policy;
+		if (s->policy)
+			s->desc.policy = session_policy_hash(s->policy);
+		d->fingerprints[s - d->sessions] = ag_session_fingerprint(&s->desc, s->name);
+		ag_vec_push(touched, (void *)(uintptr_t)ag_desc_key(&s->desc));
+		ag_map_put(&d->session_by_key, ag_desc_key(&s->desc), s);
+		ag_map_put(&d->session_by_name, name_key(s->name), s);
+	}
+	d->generation = dl->generation;
+	return 0;
+}
+
+void ag_delta_free(struct ag_delta *dl)
+{
+	size_t i;
+
+	if (!dl)
+		return;
+	for (i = 0; i < dl->n_upserts; i++)
+		session_clear(&dl->upserts[i]);
+	for (i = 0; i < dl->n_removes; i++)
+		free(dl->removes[i]);
+	free(dl->upserts);
+	free(dl->removes);
+	free(dl->relay);
+	free(dl);
 }
 
 void ag_desired_free(struct ag_desired *d)
@@ -540,6 +836,7 @@ void ag_desired_free(struct ag_desired *d)
 	free(d->policies);
 	ag_map_free(&d->instance_by_id);
 	ag_map_free(&d->session_by_key);
+	ag_map_free(&d->session_by_name);
 	ag_map_free(&d->network_by_id);
 	free(d->instances);
 	free(d->sessions);

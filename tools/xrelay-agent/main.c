@@ -271,17 +271,69 @@ static void kernel_events(struct loop *l)
 	l->resync_at = ag_now_ms();
 }
 
-/* A state arrived (from ctld or the state file). Returns 0 if it was valid. */
+/*
+ * A delta that cannot be applied to the state held is no reason to keep
+ * the kernel behind: the full state is asked for at once.
+ */
+static int delta_refused(struct loop *l, const char *err)
+{
+	struct ag_agent *a = &l->a;
+
+	a->stats.deltas_refused++;
+	a->want_full = true;
+	ag_warn("delta state refused, the full state is needed: %s", err);
+	return -1;
+}
+
+static int delta_received(struct loop *l, struct ag_delta *dl, uint64_t start)
+{
+	struct ag_agent *a = &l->a;
+	char err[512];
+
+	a->stats.deltas_received++;
+	a->touched.n = 0;
+	if (!a->desired) {
+		ag_delta_free(dl);
+		return delta_refused(l, "no full state is held to apply it to");
+	}
+	if (ag_desired_apply(a->desired, dl, &a->touched, err, sizeof(err))) {
+		ag_delta_free(dl);
+		return delta_refused(l, err);
+	}
+	a->stats.parse_ms = ag_ms_since(start);
+	a->generation = dl->generation;
+	a->have_generation = true;
+	ag_info("delta state generation %" PRIu64 " from %" PRIu64 ": %zu sessions upserted, "
+		"%zu removed, %zu held (read and applied in %.1f ms)", dl->generation, dl->base,
+		dl->n_upserts, dl->n_removes, a->desired->n_sessions, a->stats.parse_ms);
+	ag_delta_free(dl);
+	a->have_touched = true;
+	reconcile(l, AG_CHANGED);
+	a->have_touched = false;
+	a->touched.n = 0;
+	l->want_report = true;
+	return 0;
+}
+
+/*
+ * A state arrived (from ctld or the state file), full or a delta (which
+ * @is_delta says before it is read). Returns 0 if it was applied.
+ */
 static int state_received(struct loop *l, const char *body, size_t len, bool has_generation,
-			  uint64_t generation)
+			  uint64_t generation, bool is_delta)
 {
 	struct ag_agent *a = &l->a;
 	struct ag_desired *d;
+	struct ag_delta *dl;
 	uint64_t start = ag_now_ns();
 	char err[512];
 
 	a->stats.states_received++;
-	d = ag_desired_parse(body, len, err, sizeof(err));
+	if (ag_state_parse(body, len, &d, &dl, err, sizeof(err)) && is_delta)
+		return delta_refused(l, err);
+	if (dl)
+		return delta_received(l, dl, start);
+	a->want_full = false;
 	if (d && strcmp(d->relay, a->conf.relay ? a->conf.relay : d->relay)) {
 		snprintf(err, sizeof(err), "the state is relay '%s''s, not '%s''s", d->relay,
 			 a->conf.relay);
@@ -340,14 +392,18 @@ static int read_state_file(struct loop *l)
 		buf = ag_realloc(buf, cap);
 	}
 	fclose(f);
-	ret = state_received(l, buf, len, false, 0);
+	ret = state_received(l, buf, len, false, 0, false);
 	free(buf);
 	return ret;
 }
 
 static void start_poll(struct loop *l)
 {
-	ag_ctld_poll(&l->ctld, l->a.have_generation, l->a.generation);
+	const struct ag_agent *a = &l->a;
+	bool delta = a->desired && !a->desired->no_delta && !a->want_full &&
+		     a->have_generation && a->generation == a->desired->generation;
+
+	ag_ctld_poll(&l->ctld, a->have_generation, a->generation, delta);
 }
 
 /* ctld errors are logged when they change, not at every retry. */
@@ -391,7 +447,8 @@ static void poll_done(struct loop *l, const struct ag_http_done *d)
 	l->poll_error[0] = '\0';
 	ag_backoff_reset(&l->poll_backoff);
 	if (d->result == AG_HTTP_OK)
-		state_received(l, t->body ? t->body : "", t->len, t->has_generation, t->generation);
+		state_received(l, t->body ? t->body : "", t->len, t->has_generation, t->generation,
+			       t->is_delta);
 	start_poll(l);
 }
 
@@ -556,13 +613,13 @@ static int run_once(struct loop *l)
 	int ret = 1;
 
 	if (l->use_ctld) {
-		ag_ctld_poll(&l->ctld, false, 0);
+		ag_ctld_poll(&l->ctld, false, 0, false);
 		if (!finish_transfer(l, &done)) {
 			ag_err("%s", done.msg);
 			return 1;
 		}
 		if (state_received(l, t->body ? t->body : "", t->len, t->has_generation,
-				   t->generation))
+				   t->generation, false))
 			goto report;
 	} else if (read_state_file(l)) {
 		return 1;
@@ -650,6 +707,7 @@ int main(int argc, char **argv)
 	if (l.use_ctld)
 		ag_ctld_free(&l.ctld);
 	ag_desired_free(a->desired);
+	ag_vec_free(&a->touched);
 	ag_mirror_free(&a->mirror);
 	ag_report_free(&a->report);
 	ag_errors_clear(&a->errors);

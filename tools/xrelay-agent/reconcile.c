@@ -254,6 +254,34 @@ static void plan_sessions_since(struct ag_agent *a, struct plan *p, struct ag_ou
 	}
 }
 
+/*
+ * With the kernel in step with the state a delta was applied to, only the
+ * sessions it touched need looking at: under their new key, the desired
+ * session; under an old one, whatever the kernel holds there unless it is
+ * still desired.
+ */
+static void plan_sessions_touched(struct ag_agent *a, struct plan *p, struct ag_outcome *out)
+{
+	struct ag_map done;
+	size_t i;
+
+	ag_map_init(&done);
+	for (i = 0; i < a->touched.n; i++) {
+		uint64_t key = (uintptr_t)a->touched.v[i];
+		struct ag_dsession *s;
+		struct ag_ksession *k;
+
+		if (ag_map_put(&done, key, &done))
+			continue;
+		s = ag_map_get(&a->desired->session_by_key, key);
+		if (s)
+			plan_desired(a, p, s, out);
+		else if ((k = ag_map_get(&a->mirror.sessions, key)))
+			plan_unwanted(a, p, k);
+	}
+	ag_map_free(&done);
+}
+
 static bool same_instances(const struct ag_desired *x, const struct ag_desired *y)
 {
 	size_t i;
@@ -508,8 +536,11 @@ void ag_reconcile(struct ag_agent *a, enum ag_reason why, struct ag_outcome *out
 	prune_ended(a);
 	plan_instances(a, &p);
 	plan_networks(a, &p);
-	if (a->in_step && a->previous && !p.instance_del.n && !p.instance_new.n &&
-	    same_instances(a->previous, a->desired))
+	/* A delta changes no instance: the kernel's may still differ. */
+	if (a->in_step && a->have_touched && !p.instance_del.n && !p.instance_new.n)
+		plan_sessions_touched(a, &p, out);
+	else if (a->in_step && a->previous && !p.instance_del.n && !p.instance_new.n &&
+		 same_instances(a->previous, a->desired))
 		plan_sessions_since(a, &p, out);
 	else
 		plan_sessions(a, &p, out);
