@@ -507,6 +507,12 @@ int xrelay_nl_get_session_policy(struct genl_info *info, struct xrelay_policy **
 	int i, ret;
 
 	*policy = NULL;
+	/* Most sessions have no policy of their own: spare them the work. */
+	if (!attrs[XRELAY_A_SESSION_RATE_LIMIT] && !attrs[XRELAY_A_SESSION_QUOTA] &&
+	    !attrs[XRELAY_A_SESSION_PROTOCOL] &&
+	    !nla_find_nested(attrs[sides[0]], XRELAY_A_SIDE_ADMISSION) &&
+	    !nla_find_nested(attrs[sides[1]], XRELAY_A_SIDE_ADMISSION))
+		return 0;
 	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
 	if (!p)
 		return -ENOMEM;

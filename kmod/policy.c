@@ -58,8 +58,12 @@ void xrelay_rate_init(struct xrelay_rate *rate)
 void xrelay_bucket_init(struct xrelay_bucket *bucket)
 {
 	spin_lock_init(&bucket->lock);
-	bucket->last_ns = ktime_get_mono_fast_ns();
-	/* Full: the first take clamps credit to the burst in force then. */
+	/*
+	 * Full: the first take clamps credit to the burst in force then, so
+	 * the time of creation does not matter, and reading the clock for
+	 * every session created costs (an emulated HPET is slow).
+	 */
+	bucket->last_ns = 0;
 	bucket->packet_credit = U64_MAX;
 	bucket->byte_credit = U64_MAX;
 }

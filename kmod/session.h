@@ -15,6 +15,7 @@ struct xrelay_instance;
 struct xrelay_net;
 struct xrelay_network;
 struct xrelay_session;
+struct xrelay_stats_block;
 
 /* Key of the port table: the relay address and port a packet arrived on. */
 struct xrelay_key {
@@ -61,6 +62,7 @@ struct xrelay_session_pcpu {
  * @peer_lock: writers latch peers; readers take a consistent address and port
  * @instance: instance the ports belong to
  * @stats: forwarded packets and bytes per side
+ * @stats_block: the block that holds @stats
  * @id: session id, unique in the namespace
  * @network: overlay network the session belongs to
  * @overlay: that network's policy and totals, once the network has them
@@ -78,6 +80,7 @@ struct xrelay_session {
 	seqlock_t peer_lock;
 	struct xrelay_instance *instance;
 	struct xrelay_session_pcpu __percpu *stats;
+	struct xrelay_stats_block *stats_block;
 	u32 id;
 	u32 network;
 	struct xrelay_network *overlay;
