@@ -288,31 +288,6 @@ agent_finish()
 
 # ---- WireGuard through the relay --------------------------------------------
 
-# wg_pair PORT_A PORT_B: A (10.99.0.1) and B (10.99.0.2) are peers whose
-# endpoints are the relay's PORT_A and PORT_B.
-wg_pair()
-{
-	local ns
-
-	load_modules wireguard || return
-	for ns in "$NS_A" "$NS_B"; do
-		(umask 077 && wg genkey > "$TEST_TMP/$ns.key") &&
-		wg pubkey < "$TEST_TMP/$ns.key" > "$TEST_TMP/$ns.pub" || return
-	done
-	wg_one "$NS_A" 10.99.0.1 5000 "$TEST_TMP/$NS_B.pub" "$1" 10.99.0.2 &&
-	wg_one "$NS_B" 10.99.0.2 6000 "$TEST_TMP/$NS_A.pub" "$2" 10.99.0.1
-}
-
-# wg_one NS ADDR LISTEN_PORT PEER_PUBLIC_KEY_FILE RELAY_PORT PEER_ADDR
-wg_one()
-{
-	ip -n "$1" link add wg0 type wireguard &&
-	ip netns exec "$1" wg set wg0 private-key "$TEST_TMP/$1.key" listen-port "$3" \
-		peer "$(cat "$4")" endpoint "$RELAY4:$5" allowed-ips "$6/32" &&
-	ip -n "$1" addr add "$2/24" dev wg0 &&
-	ip -n "$1" link set wg0 up
-}
-
 # wg_ping_through: B speaks first (latching side b), then A pings B.
 wg_ping_through()
 {

@@ -314,6 +314,34 @@ setup_topology()
 	{ [ -z "${XRELAY_XDP:-}" ] || xdp_attach_all "$XRELAY_XDP"; }
 }
 
+# ---- WireGuard ---------------------------------------------------------------
+
+# wg_pair PORT_A PORT_B: WireGuard on A (10.99.0.1, listening on 5000) and
+# B (10.99.0.2, on 6000), each the other's only peer at the relay's port
+# PORT_A and PORT_B of $RELAY4.
+wg_pair()
+{
+	local ns
+
+	load_modules wireguard || return
+	for ns in "$NS_A" "$NS_B"; do
+		(umask 077 && wg genkey > "$TEST_TMP/$ns.key") &&
+		wg pubkey < "$TEST_TMP/$ns.key" > "$TEST_TMP/$ns.pub" || return
+	done
+	wg_end "$NS_A" 10.99.0.1 5000 "$NS_B" "$1" 10.99.0.2 &&
+	wg_end "$NS_B" 10.99.0.2 6000 "$NS_A" "$2" 10.99.0.1
+}
+
+# wg_end NS ADDR LISTEN_PORT PEER_NS RELAY_PORT PEER_ADDR
+wg_end()
+{
+	ip -n "$1" link add wg0 type wireguard &&
+	ip netns exec "$1" wg set wg0 private-key "$TEST_TMP/$1.key" listen-port "$3" \
+		peer "$(cat "$TEST_TMP/$4.pub")" endpoint "$RELAY4:$5" allowed-ips "$6/32" &&
+	ip -n "$1" addr add "$2/24" dev wg0 &&
+	ip -n "$1" link set wg0 up
+}
+
 # ---- background processes --------------------------------------------------
 
 # bg_start NAME NS COMMAND...: run COMMAND in NS in the background, output in

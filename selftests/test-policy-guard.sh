@@ -39,27 +39,12 @@ send_shapes()
 	udp_send "$1" --bind "$2" --to "$3" --shapes "$4"
 }
 
-# wg_setup NS ADDR LISTEN_PORT PEER_PUBLIC_KEY_FILE RELAY_PORT PEER_ADDR
-wg_setup()
-{
-	ip -n "$1" link add wg0 type wireguard &&
-	ip netns exec "$1" wg set wg0 private-key "$TEST_TMP/$1.key" listen-port "$3" \
-		peer "$(cat "$4")" endpoint "$RELAY4:$5" allowed-ips "$6/32" &&
-	ip -n "$1" addr add "$2/24" dev wg0 &&
-	ip -n "$1" link set wg0 up
-}
-
 ping_over() # NS ADDR
 {
 	ip netns exec "$1" busybox ping -c 1 -w 10 "$2"
 }
 
-load_modules wireguard || ktap_bail "wireguard module"
 setup_topology || ktap_bail "three namespaces wired"
-for ns in "$NS_A" "$NS_B"; do
-	(umask 077 && wg genkey > "$TEST_TMP/$ns.key") &&
-		wg pubkey < "$TEST_TMP/$ns.key" > "$TEST_TMP/$ns.pub" || ktap_bail "WireGuard keys"
-done
 monitor_start events || ktap_bail "the monitor receives events"
 
 rctl_batch <<-EOF
@@ -76,9 +61,7 @@ batch_id swg "swg: two learned sides for the tunnel" swg
 batch_id sany "sany: protocol any in place of the network's guard" sany
 batch_id sg "sg: a guard of its own in a network without policy" sg
 
-check "WireGuard on A and B, endpoints on the relay" eval \
-	"wg_setup $NS_A 10.99.0.1 5000 $TEST_TMP/$NS_B.pub 20000 10.99.0.2 &&
-	 wg_setup $NS_B 10.99.0.2 6000 $TEST_TMP/$NS_A.pub 20001 10.99.0.1"
+check "WireGuard on A and B, endpoints on the relay" wg_pair 20000 20001
 # B's first handshake initiation latches side b; with A unknown it is lost.
 ip netns exec "$NS_B" busybox ping -c 1 -w 1 -W 1 10.99.0.1 > /dev/null 2>&1
 check "ping A -> B through the guarded session" ping_over "$NS_A" 10.99.0.2

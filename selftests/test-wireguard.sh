@@ -24,16 +24,6 @@ ping_over() # NS ADDR
 	ip netns exec "$1" busybox ping -c 3 -w 10 "$2"
 }
 
-# wg_setup NS ADDR LISTEN_PORT PEER_PUBLIC_KEY_FILE RELAY_PORT PEER_ADDR
-wg_setup()
-{
-	ip -n "$1" link add wg0 type wireguard &&
-	ip netns exec "$1" wg set wg0 private-key "$TEST_TMP/$1.key" listen-port "$3" \
-		peer "$(cat "$4")" endpoint "$RELAY4:$5" allowed-ips "$6/32" &&
-	ip -n "$1" addr add "$2/24" dev wg0 &&
-	ip -n "$1" link set wg0 up
-}
-
 handshakes_done()
 {
 	local ns
@@ -60,18 +50,11 @@ totals_match()
 	fi
 }
 
-load_modules wireguard || ktap_bail "wireguard module"
 setup_topology || ktap_bail "three namespaces wired"
-for ns in "$NS_A" "$NS_B"; do
-	(umask 077 && wg genkey > "$TEST_TMP/$ns.key") &&
-		wg pubkey < "$TEST_TMP/$ns.key" > "$TEST_TMP/$ns.pub" || ktap_bail "WireGuard keys"
-done
 
 check_id inst "instance created" rctl instance add network 10 addr "$RELAY4" ports 20000-20099
 check_id sess "session with two learned sides created" rctl session add instance "$inst" a 20000 b 20001
-check "WireGuard on A and B, endpoints on the relay" eval \
-	"wg_setup $NS_A 10.99.0.1 5000 $TEST_TMP/$NS_B.pub 20000 10.99.0.2 &&
-	 wg_setup $NS_B 10.99.0.2 6000 $TEST_TMP/$NS_A.pub 20001 10.99.0.1"
+check "WireGuard on A and B, endpoints on the relay" wg_pair 20000 20001
 
 # B's first handshake initiation latches side b; with A unknown it is lost.
 ip netns exec "$NS_B" busybox ping -c 1 -w 1 10.99.0.1 > /dev/null 2>&1
