@@ -17,6 +17,20 @@ cleanup() {
 trap cleanup EXIT
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
+# ctld_start CONFIG DB WAIT_S: a ctld on a free port, waited for up to
+# WAIT_S seconds; sets pid, and common to the options that reach it.
+ctld_start()
+{
+	rm -f "$work/ready"
+	"$CTLD" serve --config "$1" --listen 127.0.0.1:0 --cert "$work/pki/server.pem" \
+		--key "$work/pki/server.key" --ca "$work/pki/ca.pem" --db "$2" \
+		--ready-file "$work/ready" --quiet &
+	pid=$!
+	for _ in $(seq $(($3 * 20))); do [ -s "$work/ready" ] && break; sleep 0.05; done
+	common=(--url "https://$(cat "$work/ready")" --ca "$work/pki/ca.pem"
+		--observer "$work/pki/observer.example.net.pem:$work/pki/observer.example.net.key")
+}
+
 # --- 1. load and validate 100 000 sessions ------------------------------------
 big=$work/big
 mkdir -p "$big"
@@ -68,14 +82,7 @@ awk 'BEGIN {
 	for (r = 0; r < 1000; r++)
 		printf "  - {name: relay-%04d, region: %s, addresses: [10.%d.%d.1], pools: [{ports: 40000-40099, network: corp}]}\n", r, r ? "elsewhere" : "bench", int(r / 250) + 1, r % 250
 }' > "$cfg/relays.yaml"
-"$CTLD" serve --config "$cfg" --listen 127.0.0.1:0 --cert "$work/pki/server.pem" \
-	--key "$work/pki/server.key" --ca "$work/pki/ca.pem" --db "$work/alloc.db" \
-	--ready-file "$work/ready" --quiet &
-pid=$!
-for i in $(seq 100); do [ -s "$work/ready" ] && break; sleep 0.05; done
-base="https://$(cat "$work/ready")"
-common=(--url "$base" --ca "$work/pki/ca.pem"
-	--observer "$work/pki/observer.example.net.pem:$work/pki/observer.example.net.key")
+ctld_start "$cfg" "$work/alloc.db" 5
 fleet=$("$LOAD" poll "${common[@]}" --mint "$work/pki/ca.pem:$work/pki/ca.key" \
 	--relay-prefix relay- --relay-count 1000 --count 1000 --timeout 300 \
 	--idle 10 --pid "$pid" \
@@ -118,15 +125,7 @@ awk 'BEGIN {
 	for (i = 0; i < 30000; i++)
 		printf "  - {name: s%05d, network: corp, relay: big, a: {port: %d, peer: \"192.0.2.%d:51820\"}, b: {port: %d, allow: 203.0.113.0/24}}\n", i, 2000 + 2 * i, i % 250 + 1, 2001 + 2 * i
 }' > "$big1/relays.yaml"
-rm -f "$work/ready"
-"$CTLD" serve --config "$big1" --listen 127.0.0.1:0 --cert "$work/pki/server.pem" \
-	--key "$work/pki/server.key" --ca "$work/pki/ca.pem" --db "$work/big1.db" \
-	--ready-file "$work/ready" --quiet &
-pid=$!
-for i in $(seq 600); do [ -s "$work/ready" ] && break; sleep 0.05; done
-base="https://$(cat "$work/ready")"
-common=(--url "$base" --ca "$work/pki/ca.pem"
-	--observer "$work/pki/observer.example.net.pem:$work/pki/observer.example.net.key")
+ctld_start "$big1" "$work/big1.db" 30
 big_change() { # DELTA: "latency bytes deltas" of one allocation's answer
 	"$LOAD" poll "${common[@]}" --mint "$work/pki/ca.pem:$work/pki/ca.key" \
 		--relays big --count 1 --timeout 30 --delta "$1" \
