@@ -101,6 +101,22 @@ const struct nla_policy xrelay_hub_nl_policy[XRELAY_A_HUB_MAX + 1] = {
 	[XRELAY_A_HUB_DEFAULT_HITS] = { .type = NLA_U64, },
 };
 
+const struct nla_policy xrelay_session_nl_policy[XRELAY_A_SESSION_MAX + 1] = {
+	[XRELAY_A_SESSION_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[XRELAY_A_SESSION_INSTANCE] = NLA_POLICY_MIN(NLA_U32, 1),
+	[XRELAY_A_SESSION_NETWORK] = NLA_POLICY_MIN(NLA_U32, 1),
+	[XRELAY_A_SESSION_IDLE_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32, &xrelay_idle_timeout_range),
+	[XRELAY_A_SESSION_LIFETIME] = NLA_POLICY_FULL_RANGE(NLA_U32, &xrelay_lifetime_range),
+	[XRELAY_A_SESSION_SIDE_A] = NLA_POLICY_NESTED(xrelay_side_nl_policy),
+	[XRELAY_A_SESSION_SIDE_B] = NLA_POLICY_NESTED(xrelay_side_nl_policy),
+	[XRELAY_A_SESSION_AGE_MSECS] = { .type = NLA_U64, },
+	[XRELAY_A_SESSION_EXPIRE_REASON] = NLA_POLICY_MAX(NLA_U8, 1),
+	[XRELAY_A_SESSION_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
+	[XRELAY_A_SESSION_RATE_LIMIT] = NLA_POLICY_NESTED(xrelay_rate_nl_policy),
+	[XRELAY_A_SESSION_QUOTA] = NLA_POLICY_MIN(NLA_U64, 1),
+	[XRELAY_A_SESSION_PROTOCOL] = NLA_POLICY_MAX(NLA_U8, 1),
+};
+
 /* XRELAY_CMD_INSTANCE_NEW - do */
 static const struct nla_policy xrelay_instance_new_nl_policy[7] = {
 	[XRELAY_A_INSTANCE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
@@ -194,8 +210,13 @@ static const struct nla_policy xrelay_network_get_nl_policy[2] = {
 	[XRELAY_A_NETWORK_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 };
 
+/* XRELAY_CMD_SESSION_NEW_BATCH - do */
+static const struct nla_policy xrelay_session_new_batch_nl_policy[2] = {
+	[XRELAY_A_SESSION_BATCH_SESSION] = NLA_POLICY_NESTED(xrelay_session_nl_policy),
+};
+
 /* Ops table for xrelay */
-const struct genl_ops xrelay_nl_ops[13] = {
+const struct genl_ops xrelay_nl_ops[14] = {
 	{
 		.cmd		= XRELAY_CMD_INSTANCE_NEW,
 		.doit		= xrelay_nl_instance_new_doit,
@@ -285,6 +306,13 @@ const struct genl_ops xrelay_nl_ops[13] = {
 		.doit		= xrelay_nl_network_get_doit,
 		.dumpit		= xrelay_nl_network_get_dumpit,
 		.policy		= xrelay_network_get_nl_policy,
+		.maxattr	= 1,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= XRELAY_CMD_SESSION_NEW_BATCH,
+		.doit		= xrelay_nl_session_new_batch_doit,
+		.policy		= xrelay_session_new_batch_nl_policy,
 		.maxattr	= 1,
 		.flags		= GENL_UNS_ADMIN_PERM,
 	},

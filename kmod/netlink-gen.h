@@ -19,6 +19,7 @@ extern const struct nla_policy xrelay_rate_nl_policy[XRELAY_A_RATE_MAX + 1];
 extern const struct nla_policy xrelay_hub_group_nl_policy[XRELAY_A_HUB_GROUP_MAX + 1];
 extern const struct nla_policy xrelay_hub_rule_nl_policy[XRELAY_A_HUB_RULE_MAX + 1];
 extern const struct nla_policy xrelay_hub_nl_policy[XRELAY_A_HUB_MAX + 1];
+extern const struct nla_policy xrelay_session_nl_policy[XRELAY_A_SESSION_MAX + 1];
 
 int xrelay_nl_instance_new_doit(struct sk_buff *skb, struct genl_info *info);
 int xrelay_nl_instance_del_doit(struct sk_buff *skb, struct genl_info *info);
@@ -36,8 +37,9 @@ int xrelay_nl_network_set_doit(struct sk_buff *skb, struct genl_info *info);
 int xrelay_nl_network_del_doit(struct sk_buff *skb, struct genl_info *info);
 int xrelay_nl_network_get_doit(struct sk_buff *skb, struct genl_info *info);
 int xrelay_nl_network_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int xrelay_nl_session_new_batch_doit(struct sk_buff *skb, struct genl_info *info);
 
-extern const struct genl_ops xrelay_nl_ops[13];
+extern const struct genl_ops xrelay_nl_ops[14];
 extern const struct genl_multicast_group xrelay_nl_mcgrps[1];
 
 #define XRELAY_NLGRP_EVENTS	0

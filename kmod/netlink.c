@@ -353,7 +353,8 @@ static int xrelay_nl_get_side(struct genl_info *info, struct nlattr *nest,
 		XRELAY_ERR(info, NULL, "missing side-a or side-b");
 		return -EINVAL;
 	}
-	ret = nla_parse_nested(tb, XRELAY_A_SIDE_MAX, nest, xrelay_side_nl_policy, info->extack);
+	/* The op's policy checked the nest: this only indexes it. */
+	ret = nla_parse_nested(tb, XRELAY_A_SIDE_MAX, nest, NULL, info->extack);
 	if (ret)
 		return ret;
 	if (tb[XRELAY_A_SIDE_STATE] || tb[XRELAY_A_SIDE_IDLE_MSECS] || tb[XRELAY_A_SIDE_STATS]) {
@@ -399,13 +400,13 @@ static int xrelay_nl_get_side(struct genl_info *info, struct nlattr *nest,
 	return xrelay_nl_get_prefix(info, tb, &cfg->allow);
 }
 
-int xrelay_nl_session_new_doit(struct sk_buff *skb, struct genl_info *info)
+/* Opens the session @info->attrs describe; both session-new and its batch. */
+static int xrelay_nl_session_open(struct genl_info *info, u32 *id)
 {
 	struct xrelay_net *xn = xrelay_net(genl_info_net(info));
 	struct xrelay_session_config cfg = {};
 	struct nlattr **attrs = info->attrs;
-	struct sk_buff *msg;
-	u32 id;
+	struct xrelay_session *s;
 	int ret;
 
 	if (!attrs[XRELAY_A_SESSION_INSTANCE]) {
@@ -430,19 +431,91 @@ int xrelay_nl_session_new_doit(struct sk_buff *skb, struct genl_info *info)
 	if (ret)
 		return ret;
 
-	msg = xrelay_nl_reply_id_new();
-	if (!msg) {
-		xrelay_policy_free(cfg.policy);
+	s = xrelay_session_alloc(&cfg);
+	if (!s)
 		return -ENOMEM;
-	}
 	mutex_lock(&xn->lock);
-	ret = xrelay_session_create(xn, &cfg, &id, info->extack);
+	ret = xrelay_session_create(xn, s, &cfg, id, info->extack);
 	mutex_unlock(&xn->lock);
+	return ret;
+}
+
+int xrelay_nl_session_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg = xrelay_nl_reply_id_new();
+	u32 id;
+	int ret;
+
+	if (!msg)
+		return -ENOMEM;
+	ret = xrelay_nl_session_open(info, &id);
 	if (ret) {
 		nlmsg_free(msg);
 		return ret;
 	}
 	return xrelay_nl_reply_id(info, msg, XRELAY_A_SESSION_ID, id);
+}
+
+/**
+ * xrelay_nl_session_new_batch_doit() - open many sessions in one request
+ * @skb: the request
+ * @info: its attributes: session nests, already validated by the policy
+ *
+ * Each session is handled as session-new would handle it alone, its own
+ * nest standing in for the message. The first failure ends the request:
+ * the reply, sent even then, lists the ids of the sessions opened before
+ * it, so that the requester knows which one failed and resends the rest.
+ *
+ * Return: 0, or the failing session's negative errno, with the message set.
+ */
+int xrelay_nl_session_new_batch_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[XRELAY_A_SESSION_MAX + 1];
+	struct genl_info one = *info;
+	struct nlattr *nest;
+	struct sk_buff *msg;
+	int n = 0, rem, ret = 0, sent;
+	void *hdr;
+	u32 id;
+
+	nlmsg_for_each_attr(nest, info->nlhdr, GENL_HDRLEN, rem)
+		n++;
+	if (!n) {
+		XRELAY_ERR(info, NULL, "no session to open");
+		return -EINVAL;
+	}
+	msg = genlmsg_new(n * nla_total_size(sizeof(u32)), GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &xrelay_nl_family, 0, info->genlhdr->cmd);
+	if (!hdr) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	one.attrs = tb;
+	nlmsg_for_each_attr(nest, info->nlhdr, GENL_HDRLEN, rem) {
+		/* The policy checked the nest's attributes: this only indexes them. */
+		ret = nla_parse_nested(tb, XRELAY_A_SESSION_MAX, nest, NULL, info->extack);
+		if (!ret && (tb[XRELAY_A_SESSION_ID] || tb[XRELAY_A_SESSION_PORT] ||
+			     tb[XRELAY_A_SESSION_AGE_MSECS] || tb[XRELAY_A_SESSION_EXPIRE_REASON])) {
+			XRELAY_ERR(info, nest,
+				   "id, port, age-msecs and expire-reason are not for a new session");
+			ret = -EINVAL;
+		}
+		if (!ret)
+			ret = xrelay_nl_session_open(&one, &id);
+		if (ret) {
+			/* Where the cause has no attribute, the session's nest is it. */
+			if (info->extack && !info->extack->bad_attr)
+				info->extack->bad_attr = nest;
+			break;
+		}
+		/* Cannot fail: the reply has room for an id per nest. */
+		nla_put_u32(msg, XRELAY_A_SESSION_BATCH_ID, id);
+	}
+	genlmsg_end(msg, hdr);
+	sent = genlmsg_reply(msg, info);
+	return ret ?: sent;
 }
 
 /* A session is named by its id, or by its instance and either of its ports. */

@@ -352,35 +352,19 @@ static void xrelay_session_free_rcu(struct rcu_head *rcu)
 }
 
 /**
- * xrelay_session_create() - open a session on two ports of an instance
- * @xn: namespace state
+ * xrelay_session_alloc() - allocate a session and its counters
  * @cfg: requested session; its policy is consumed, also on failure
- * @id: set to the new session's id
- * @extack: where to say what is wrong
  *
- * Context: process context, holding xn->lock.
- * Return: 0 or a negative errno, with @extack set; nothing changes on error.
+ * Done before xn->lock is taken, so that concurrent requests allocate in
+ * parallel and hold the lock only to check and insert.
+ *
+ * Context: process context.
+ * Return: the session for xrelay_session_create(), or NULL.
  */
-int xrelay_session_create(struct xrelay_net *xn, const struct xrelay_session_config *cfg,
-			  u32 *id, struct netlink_ext_ack *extack)
+struct xrelay_session *xrelay_session_alloc(const struct xrelay_session_config *cfg)
 {
-	struct xrelay_instance *inst;
-	struct xrelay_session *s;
-	int i, ret;
+	struct xrelay_session *s = kmem_cache_zalloc(xrelay_session_cache, GFP_KERNEL);
 
-	lockdep_assert_held(&xn->lock);
-	inst = xa_load(&xn->instances, cfg->instance);
-	if (!inst) {
-		NL_SET_ERR_MSG_MOD(extack, "no instance with this id");
-		ret = -ENOENT;
-		goto err_policy;
-	}
-	ret = xrelay_session_validate(xn, inst, cfg, extack);
-	if (ret)
-		goto err_policy;
-
-	ret = -ENOMEM;
-	s = kmem_cache_zalloc(xrelay_session_cache, GFP_KERNEL);
 	if (!s)
 		goto err_policy;
 	if (xrelay_session_stats_alloc(s)) {
@@ -388,6 +372,41 @@ int xrelay_session_create(struct xrelay_net *xn, const struct xrelay_session_con
 		goto err_policy;
 	}
 	s->policy = cfg->policy;
+	return s;
+err_policy:
+	xrelay_policy_free(cfg->policy);
+	return NULL;
+}
+
+/**
+ * xrelay_session_create() - open a session on two ports of an instance
+ * @xn: namespace state
+ * @s: the session from xrelay_session_alloc(); freed on failure
+ * @cfg: requested session
+ * @id: set to the new session's id
+ * @extack: where to say what is wrong
+ *
+ * Context: process context, holding xn->lock.
+ * Return: 0 or a negative errno, with @extack set; nothing changes on error.
+ */
+int xrelay_session_create(struct xrelay_net *xn, struct xrelay_session *s,
+			  const struct xrelay_session_config *cfg, u32 *id,
+			  struct netlink_ext_ack *extack)
+{
+	struct xrelay_instance *inst;
+	int i, ret;
+
+	lockdep_assert_held(&xn->lock);
+	inst = xa_load(&xn->instances, cfg->instance);
+	if (!inst) {
+		NL_SET_ERR_MSG_MOD(extack, "no instance with this id");
+		ret = -ENOENT;
+		goto err_free;
+	}
+	ret = xrelay_session_validate(xn, inst, cfg, extack);
+	if (ret)
+		goto err_free;
+
 	xrelay_bucket_init(&s->bucket);
 	seqlock_init(&s->peer_lock);
 	s->instance = inst;
@@ -434,9 +453,6 @@ err_free:
 err_msg:
 	if (ret == -EEXIST)
 		NL_SET_ERR_MSG_MOD(extack, "port is already used by another session");
-	return ret;
-err_policy:
-	xrelay_policy_free(cfg->policy);
 	return ret;
 }
 

@@ -138,8 +138,10 @@ void xrelay_ports_uninit(struct xrelay_net *xn);
 struct xrelay_side *xrelay_ports_lookup(struct xrelay_net *xn,
 					const struct in6_addr *addr, __be16 port);
 
-int xrelay_session_create(struct xrelay_net *xn, const struct xrelay_session_config *cfg,
-			  u32 *id, struct netlink_ext_ack *extack);
+struct xrelay_session *xrelay_session_alloc(const struct xrelay_session_config *cfg);
+int xrelay_session_create(struct xrelay_net *xn, struct xrelay_session *s,
+			  const struct xrelay_session_config *cfg, u32 *id,
+			  struct netlink_ext_ack *extack);
 void xrelay_session_destroy(struct xrelay_net *xn, struct xrelay_session *s);
 void xrelay_sessions_destroy_matching(struct xrelay_net *xn,
 				      const struct xrelay_instance *inst, u32 network);

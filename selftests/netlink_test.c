@@ -1512,6 +1512,160 @@ TEST_F(xrelay, session_new_bogus_pinned_peers)
 	}
 }
 
+/* ---- session-new-batch ---- */
+
+/* A session nest of a session-new-batch on INST4, ports @a and @b. */
+static void put_batch_session(struct request *r, __u16 a, __u16 b)
+{
+	nest_start(r, XRELAY_A_SESSION_BATCH_SESSION);
+	put_u32(r, XRELAY_A_SESSION_INSTANCE, INST4);
+	put_side(r, XRELAY_A_SESSION_SIDE_A, a);
+	put_side(r, XRELAY_A_SESSION_SIDE_B, b);
+	nest_end(r);
+}
+
+/* The ids a session-new-batch reply lists, in order; returns how many. */
+static int batch_ids(const struct reply *rep, __u32 *ids, int max)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)rep->first;
+	const struct nlattr *nla;
+	int len, n = 0;
+
+	if (!rep->parts)
+		return 0;
+	nla = (const struct nlattr *)((const char *)NLMSG_DATA(nlh) + GENL_HDRLEN);
+	len = nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
+	for (; len >= NLA_HDRLEN && nla->nla_len >= NLA_HDRLEN && nla->nla_len <= len;
+	     len -= NLA_ALIGN(nla->nla_len),
+	     nla = (const struct nlattr *)((const char *)nla + NLA_ALIGN(nla->nla_len)))
+		if (nla->nla_type == XRELAY_A_SESSION_BATCH_ID && n < max)
+			ids[n++] = *(const __u32 *)((const char *)nla + NLA_HDRLEN);
+	return n;
+}
+
+/* Whether INST4 has a session on @port. */
+static bool port_in_use(struct __test_metadata *_metadata, FIXTURE_DATA(xrelay) *self,
+			__u16 port)
+{
+	struct request r;
+	struct reply rep;
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_GET);
+	put_u32(&r, XRELAY_A_SESSION_INSTANCE, INST4);
+	put_u16(&r, XRELAY_A_SESSION_PORT, port);
+	EXPECT_EQ(0, nl_talk(&self->nl, &r, &rep));
+	return !rep.error;
+}
+
+TEST_F(xrelay, session_new_batch_opens_in_order)
+{
+	struct netns_counts after;
+	struct request r;
+	struct reply rep;
+	__u32 ids[4];
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_NEW_BATCH);
+	put_batch_session(&r, FREE_PORT_A, FREE_PORT_B);
+	put_batch_session(&r, FREE_PORT_A + 2, FREE_PORT_B + 2);
+	put_batch_session(&r, FREE_PORT_A + 4, FREE_PORT_B + 4);
+	expect_ok(_metadata, self, &r, &rep);
+	ASSERT_EQ(3, batch_ids(&rep, ids, 4));
+	EXPECT_NE(0, ids[0]);
+	EXPECT_NE(ids[0], ids[1]);
+	EXPECT_NE(ids[1], ids[2]);
+	netns_counts(_metadata, self, &after);
+	EXPECT_EQ(self->before.sessions + 3, after.sessions);
+	EXPECT_TRUE(port_in_use(_metadata, self, FREE_PORT_B + 4));
+}
+
+/* The first failure ends it: the reply names what opened, the ack why not. */
+TEST_F(xrelay, session_new_batch_stops_at_first_failure)
+{
+	struct netns_counts after;
+	struct request r;
+	struct reply rep;
+	__u32 ids[4];
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_NEW_BATCH);
+	put_batch_session(&r, FREE_PORT_A, FREE_PORT_B);
+	put_batch_session(&r, FREE_PORT_A + 2, PORT_MAX + 1);
+	put_batch_session(&r, FREE_PORT_A + 4, FREE_PORT_B + 4);
+	ASSERT_EQ(0, nl_talk(&self->nl, &r, &rep));
+	EXPECT_EQ(-ERANGE, rep.error) TH_LOG("got %d (%s)", rep.error, rep.message);
+	EXPECT_STREQ("xrelay: side port is outside the instance's port range", rep.message);
+	ASSERT_EQ(1, batch_ids(&rep, ids, 4));
+	EXPECT_NE(0, ids[0]);
+	netns_counts(_metadata, self, &after);
+	EXPECT_EQ(self->before.sessions + 1, after.sessions);
+	EXPECT_TRUE(port_in_use(_metadata, self, FREE_PORT_A));
+	EXPECT_FALSE(port_in_use(_metadata, self, FREE_PORT_A + 2));
+	EXPECT_FALSE(port_in_use(_metadata, self, FREE_PORT_A + 4));
+}
+
+TEST_F(xrelay, session_new_batch_port_taken_midway)
+{
+	struct request r;
+	struct reply rep;
+	__u32 ids[4];
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_NEW_BATCH);
+	put_batch_session(&r, FREE_PORT_A, FREE_PORT_B);
+	put_batch_session(&r, FREE_PORT_B, FREE_PORT_B + 2);
+	ASSERT_EQ(0, nl_talk(&self->nl, &r, &rep));
+	EXPECT_EQ(-EEXIST, rep.error) TH_LOG("got %d (%s)", rep.error, rep.message);
+	EXPECT_STREQ("xrelay: port is already used by another session", rep.message);
+	EXPECT_EQ(1, batch_ids(&rep, ids, 4));
+	EXPECT_FALSE(port_in_use(_metadata, self, FREE_PORT_B + 2));
+}
+
+TEST_F(xrelay, session_new_batch_without_sessions)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_NEW_BATCH);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_new_batch_session_with_id)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_NEW_BATCH);
+	nest_start(&r, XRELAY_A_SESSION_BATCH_SESSION);
+	put_u32(&r, XRELAY_A_SESSION_ID, 77);
+	put_u32(&r, XRELAY_A_SESSION_INSTANCE, INST4);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, FREE_PORT_A);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	nest_end(&r);
+	expect_module_error(&r, EINVAL);
+}
+
+TEST_F(xrelay, session_new_batch_reply_only_attribute)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_NEW_BATCH);
+	put_batch_session(&r, FREE_PORT_A, FREE_PORT_B);
+	put_u32(&r, XRELAY_A_SESSION_BATCH_ID, 1);
+	expect_policy_error(&r, EINVAL);
+}
+
+/* The policy checks every nest first: a bad last session opens none. */
+TEST_F(xrelay, session_new_batch_bad_value_opens_nothing)
+{
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_NEW_BATCH);
+	put_batch_session(&r, FREE_PORT_A, FREE_PORT_B);
+	nest_start(&r, XRELAY_A_SESSION_BATCH_SESSION);
+	put_u32(&r, XRELAY_A_SESSION_INSTANCE, INST4);
+	put_u32(&r, XRELAY_A_SESSION_IDLE_TIMEOUT, 0);
+	put_side(&r, XRELAY_A_SESSION_SIDE_A, FREE_PORT_A + 2);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B + 2);
+	nest_end(&r);
+	expect_policy_error(&r, ERANGE);
+}
+
 /* ---- session-del ---- */
 
 TEST_F(xrelay, session_del_by_port)

@@ -355,12 +355,16 @@ void xr_nl_batch_free(struct xr_nl_batch *b)
 	b->rbuf = NULL;
 }
 
+/*
+ * A request is answered once, by its reply or its error, except that an
+ * error may follow a reply: a batch request that failed part way.
+ */
 static void batch_answer(struct xr_nl_batch *b, size_t i, int error, const char *errmsg,
 			 struct nlmsghdr *reply)
 {
-	if (b->answered[i])
+	if (b->answered[i] == ANSWER_ERROR || (b->answered[i] == ANSWER_REPLY && !error))
 		return;
-	b->answered[i] = true;
+	b->answered[i] = error ? ANSWER_ERROR : ANSWER_REPLY;
 	b->fn(b->cookies[i], error, error && !errmsg ? strerror(error) : errmsg, reply, b->arg);
 }
 
@@ -440,10 +444,14 @@ static int batch_receive(struct xr_nl_batch *b)
 				continue;
 			}
 			for (; nlmsg_ok(nlh, len); nlh = nlmsg_next(nlh, &len)) {
-				if (batch_take(b, nlh)) {
+				if (!batch_take(b, nlh))
+					continue;
+				/* Without losses, a request that had no answer succeeded. */
+				if (lost)
 					batch_finish(b, ENOBUFS, "answer lost: netlink receive buffer overrun");
-					return lost ? -1 : 0;
-				}
+				else
+					batch_finish(b, 0, NULL);
+				return lost ? -1 : 0;
 			}
 		}
 	}
@@ -498,7 +506,7 @@ int xr_nl_batch_add(struct xr_nl_batch *b, struct nl_msg *msg, void *cookie)
 	b->last = b->len;
 	b->len += len;
 	b->cookies[b->n] = cookie;
-	b->answered[b->n] = false;
+	b->answered[b->n] = ANSWER_NONE;
 	b->n++;
 	nlmsg_free(msg);
 	return ret;

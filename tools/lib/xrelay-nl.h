@@ -74,11 +74,15 @@ int xr_nl_receive(struct xr_nl *nl, xr_nl_msg_fn fn, void *arg);
 /*
  * Called once per request with the @cookie it was added with: @error is
  * 0 or a positive errno, @errmsg the kernel's extack text (or strerror),
- * @reply the kernel's reply message or NULL when there was none. It must
- * not use the batch's socket: more answers may be waiting on it.
+ * @reply the kernel's reply message or NULL when there was none. A
+ * request that replied and then failed (session-new-batch stopped part
+ * way) is called twice: with its reply, then with its error. It must not
+ * use the batch's socket: more answers may be waiting on it.
  */
 typedef void (*xr_nl_batch_fn)(void *cookie, int error, const char *errmsg,
 			       struct nlmsghdr *reply, void *arg);
+
+enum xr_nl_answer { ANSWER_NONE, ANSWER_REPLY, ANSWER_ERROR };
 
 struct xr_nl_batch {
 	struct xr_nl *nl;
@@ -88,7 +92,7 @@ struct xr_nl_batch {
 	size_t len, cap;
 	size_t last;		/* offset of the last request in buf */
 	void **cookies;		/* of the requests in buf, in order */
-	bool *answered;
+	uint8_t *answered;	/* enum xr_nl_answer, per request in buf */
 	size_t n, max;		/* queued, most per send */
 	uint32_t first_seq, next_seq;
 	char *rbuf;		/* receive buffers, for recvmmsg() */

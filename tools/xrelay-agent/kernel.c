@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <linux/xrelay.h>
 #include <netlink/genl/genl.h>
 
@@ -13,6 +15,18 @@
 
 /* Room for the events of a mass expiry before the socket overflows. */
 #define EVENTS_RCVBUF (8 << 20)
+
+/* Sockets, with a thread each, that a run of requests is split over. */
+#define SEND_LANES	4
+/* Fewer sessions than this per lane are not worth a thread. */
+#define LANE_MIN	4096
+/*
+ * A session-new-batch request: the kernel's cost per message (its reply
+ * above all) is spread over this many sessions, and the request stays
+ * small enough to be built in one go.
+ */
+#define SESSIONS_PER_REQUEST	256
+#define SESSIONS_REQUEST_BYTES	(32 << 10)
 
 int ag_kernel_open(struct ag_kernel *k, char *err, size_t errlen)
 {
@@ -308,16 +322,20 @@ static struct nl_msg *checked(struct nl_msg *msg, int err)
 	return msg;
 }
 
-struct nl_msg *ag_kernel_session_new(struct ag_kernel *k, const struct ag_session_desc *d,
-				     const struct ag_policy *policy)
+/* About 40 bytes per prefix of the admission lists, on both sides. */
+static size_t session_size(const struct ag_policy *policy)
 {
-	/* About 40 bytes per prefix of the admission lists, on both sides. */
-	size_t size = 512 + (policy ? 80 * (policy->allow.n + policy->deny.n) : 0);
-	struct nl_msg *msg = request_msg(k, XRELAY_CMD_SESSION_NEW, size);
+	return 256 + (policy ? 80 * (policy->allow.n + policy->deny.n) : 0);
+}
+
+static int put_session(struct nl_msg *msg, const struct ag_session_desc *d,
+		       const struct ag_policy *policy)
+{
+	struct nlattr *nest = nla_nest_start(msg, XRELAY_A_SESSION_BATCH_SESSION);
 	int err;
 
-	if (!msg)
-		return NULL;
+	if (!nest)
+		return -1;
 	err = nla_put_u32(msg, XRELAY_A_SESSION_INSTANCE, d->instance) |
 	      nla_put_u32(msg, XRELAY_A_SESSION_NETWORK, d->network) |
 	      nla_put_u32(msg, XRELAY_A_SESSION_IDLE_TIMEOUT, d->idle_timeout) |
@@ -325,13 +343,39 @@ struct nl_msg *ag_kernel_session_new(struct ag_kernel *k, const struct ag_sessio
 	      put_side(msg, XRELAY_A_SESSION_SIDE_A, &d->side[0], policy) |
 	      put_side(msg, XRELAY_A_SESSION_SIDE_B, &d->side[1], policy) |
 	      ag_policy_put_session(msg, policy);
-	return checked(msg, err);
+	if (err) {
+		nla_nest_cancel(msg, nest);
+		return -1;
+	}
+	return nla_nest_end(msg, nest);
 }
 
-struct nl_msg *ag_kernel_session_del(struct ag_kernel *k, const struct ag_session_desc *d)
+struct nl_msg *ag_kernel_sessions_new(struct ag_kernel *k, struct ag_dsession **sessions,
+				      size_t n, size_t *taken)
+{
+	size_t size = session_size(sessions[0]->policy), i;
+	struct nl_msg *msg;
+
+	if (size < SESSIONS_REQUEST_BYTES)
+		size = SESSIONS_REQUEST_BYTES;
+	msg = request_msg(k, XRELAY_CMD_SESSION_NEW_BATCH, size);
+	if (!msg)
+		return NULL;
+	for (i = 0; i < n && i < SESSIONS_PER_REQUEST; i++)
+		if (put_session(msg, &sessions[i]->desc, sessions[i]->policy))
+			break;
+	*taken = i;
+	return checked(msg, !i);
+}
+
+struct nl_msg *ag_kernel_session_del(struct ag_kernel *k, struct ag_ksession **sessions,
+				     size_t n, size_t *taken)
 {
 	struct nl_msg *msg = request_msg(k, XRELAY_CMD_SESSION_DEL, 128);
+	const struct ag_session_desc *d = &sessions[0]->desc;
 
+	(void)n;
+	*taken = 1;
 	if (!msg)
 		return NULL;
 	return checked(msg, nla_put_u32(msg, XRELAY_A_SESSION_INSTANCE, d->instance) |
@@ -386,13 +430,195 @@ int ag_kernel_network_del(struct ag_kernel *k, uint32_t id)
 	return request(k, msg);
 }
 
-uint32_t ag_kernel_reply_id(struct nlmsghdr *nlh)
-{
-	struct nlattr *tb[XRELAY_A_SESSION_MAX + 1];
+struct lane {
+	struct ag_kernel *k;
+	struct xr_nl *nl;
+	ag_build_fn build;
+	void **items;
+	struct ag_answer *answers;
+	size_t n;
+	pthread_t thread;
+	bool started;
+};
 
-	if (!nlh || xr_attr_parse(nlh, XRELAY_A_SESSION_MAX, xr_session_policy, tb))
+/* A request of a round: items [first, first + n) of the round's list. */
+struct request {
+	size_t first, n;
+	size_t replied;		/* ids its reply gave */
+	bool failed;		/* at item first + replied */
+};
+
+/* Requests sent together; those cut short are resent in the next round. */
+struct round {
+	void **items;
+	struct ag_answer **answers;
+	size_t n;
+	struct request *requests;
+};
+
+/* The ids of a session-new-batch reply, in the order of its sessions. */
+static size_t reply_ids(struct nlmsghdr *nlh, struct ag_answer **answers, size_t n)
+{
+	struct nlattr *a;
+	size_t i = 0;
+	int rem;
+
+	nlmsg_for_each_attr(a, nlh, GENL_HDRLEN, rem)
+		if (nla_type(a) == XRELAY_A_SESSION_BATCH_ID && nla_len(a) >= 4 && i < n)
+			answers[i++]->id = nla_get_u32(a);
+	return i;
+}
+
+static void answer(struct ag_answer *a, int error, const char *errmsg)
+{
+	a->error = error;
+	a->errmsg = ag_strdup(errmsg);
+}
+
+static void request_cb(void *cookie, int error, const char *errmsg, struct nlmsghdr *reply,
+		       void *arg)
+{
+	struct request *r = cookie;
+	struct round *rd = arg;
+
+	if (reply)
+		r->replied = reply_ids(reply, rd->answers + r->first, r->n);
+	/* A request whose reply named all its items had nothing left to fail. */
+	if (!error || r->replied == r->n)
+		return;
+	r->failed = true;
+	answer(rd->answers[r->first + r->replied], error, errmsg);
+}
+
+/* The first failure of the socket in a round, which leaves outcomes unknown. */
+struct breakage {
+	int error;
+	char errmsg[sizeof(((struct xr_nl *)0)->errmsg)];
+};
+
+static void broke(struct breakage *br, const struct xr_nl *nl)
+{
+	if (br->error)
+		return;
+	br->error = nl->error ? nl->error : EIO;
+	snprintf(br->errmsg, sizeof(br->errmsg), "%s", nl->errmsg);
+}
+
+/*
+ * Sends the round's requests. Returns how many items were not attempted:
+ * those after a failure in a request of several, moved to the front of
+ * the round's lists to be sent again. They are failed instead when the
+ * socket failed or answers were lost during the round, as what became of
+ * them is then unknown.
+ */
+static size_t round_send(struct lane *l, struct round *rd)
+{
+	size_t pos = 0, nreq = 0, left = 0, i, j;
+	struct breakage br = { 0 };
+	struct xr_nl_batch b;
+
+	if (xr_nl_batch_init(&b, l->nl, request_cb, rd)) {
+		for (i = 0; i < rd->n; i++)
+			answer(rd->answers[i], l->nl->error, l->nl->errmsg);
 		return 0;
-	return xr_attr_u32(tb[XRELAY_A_SESSION_ID]);
+	}
+	while (pos < rd->n) {
+		struct request *r = &rd->requests[nreq];
+		struct nl_msg *msg;
+
+		memset(r, 0, sizeof(*r));
+		r->first = pos;
+		msg = l->build(l->k, rd->items + pos, rd->n - pos, &r->n);
+		if (!msg) {
+			answer(rd->answers[pos++], ENOMEM, "out of memory, or a request too large");
+			continue;
+		}
+		nreq++;
+		pos += r->n;
+		if (xr_nl_batch_add(&b, msg, r))
+			broke(&br, l->nl);
+	}
+	if (xr_nl_batch_flush(&b))
+		broke(&br, l->nl);
+	xr_nl_batch_free(&b);
+	for (i = 0; i < nreq; i++) {
+		struct request *r = &rd->requests[i];
+
+		if (!r->failed)
+			continue;
+		for (j = r->first + r->replied + 1; j < r->first + r->n; j++) {
+			if (br.error) {
+				answer(rd->answers[j], br.error, br.errmsg);
+				continue;
+			}
+			rd->items[left] = rd->items[j];
+			rd->answers[left++] = rd->answers[j];
+		}
+	}
+	return left;
+}
+
+static void *lane_run(void *arg)
+{
+	struct lane *l = arg;
+	struct round rd = {
+		.items = ag_calloc(l->n, sizeof(*rd.items)),
+		.answers = ag_calloc(l->n, sizeof(*rd.answers)),
+		.requests = ag_calloc(l->n, sizeof(*rd.requests)),
+		.n = l->n,
+	};
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		rd.items[i] = l->items[i];
+		rd.answers[i] = &l->answers[i];
+	}
+	while (rd.n)
+		rd.n = round_send(l, &rd);
+	free(rd.items);
+	free(rd.answers);
+	free(rd.requests);
+	return NULL;
+}
+
+void ag_kernel_send(struct ag_kernel *k, void **items, size_t n, ag_build_fn build,
+		    struct ag_answer *answers)
+{
+	struct xr_nl sockets[SEND_LANES - 1];
+	struct lane lanes[SEND_LANES];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t want = n / LANE_MIN, used = 1, i, from = 0;
+
+	if (want > (size_t)cpus)
+		want = cpus;
+	if (want > SEND_LANES)
+		want = SEND_LANES;
+	/* The first lane is the request socket; a lane without a socket is not used. */
+	lanes[0].nl = &k->req;
+	while (used < want && !xr_nl_open(&sockets[used - 1])) {
+		lanes[used].nl = &sockets[used - 1];
+		used++;
+	}
+	for (i = 0; i < used; i++) {
+		size_t share = n / used + (i < n % used);
+
+		lanes[i].k = k;
+		lanes[i].items = items + from;
+		lanes[i].answers = answers + from;
+		lanes[i].n = share;
+		lanes[i].build = build;
+		from += share;
+	}
+	for (i = 1; i < used; i++)
+		lanes[i].started = !pthread_create(&lanes[i].thread, NULL, lane_run, &lanes[i]);
+	lane_run(&lanes[0]);
+	for (i = 1; i < used; i++) {
+		if (lanes[i].started)
+			pthread_join(lanes[i].thread, NULL);
+		else
+			lane_run(&lanes[i]);
+		xr_nl_close(lanes[i].nl);
+	}
 }
 
 int ag_kernel_parse_expiry(struct nlmsghdr *nlh, struct ag_expiry *e)

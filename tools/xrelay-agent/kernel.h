@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "desired.h"
 #include "mirror.h"
 #include "model.h"
 #include "policy.h"
@@ -40,10 +41,39 @@ void ag_kernel_close(struct ag_kernel *k);
 /* Reads the namespace's networks, instances, sessions and totals into the empty @m. */
 int ag_kernel_dump(struct ag_kernel *k, struct ag_mirror *m);
 
-/* @policy: the session's own, or NULL. */
-struct nl_msg *ag_kernel_session_new(struct ag_kernel *k, const struct ag_session_desc *d,
-				     const struct ag_policy *policy);
-struct nl_msg *ag_kernel_session_del(struct ag_kernel *k, const struct ag_session_desc *d);
+/* What one request of ag_kernel_send() came to. */
+struct ag_answer {
+	int error;		/* 0 or a positive errno */
+	char *errmsg;		/* with an error, the kernel's message (to free) */
+	uint32_t id;		/* the session id a session-new reply gives */
+};
+
+/*
+ * Builds one request of the first of the @n @items, or of as many as it
+ * takes (*@taken); NULL when out of memory.
+ */
+typedef struct nl_msg *(*ag_build_fn)(struct ag_kernel *k, void **items, size_t n,
+				      size_t *taken);
+
+/*
+ * Sends the requests @build makes of the @n @items, pipelined, and gives
+ * each item its answer in @answers (zeroed by the caller). A request of
+ * several items stops at the first that fails: the ones after it are sent
+ * again. A long run is split over sockets of their own, one thread each,
+ * as many as the CPUs (up to four): the kernel handles a socket's requests
+ * in the sending thread, so on a relay with idle CPUs a hundred thousand
+ * sessions reach the kernel that many times faster. The items must not
+ * depend on each other's order.
+ */
+void ag_kernel_send(struct ag_kernel *k, void **items, size_t n, ag_build_fn build,
+		    struct ag_answer *answers);
+
+/* session-new-batch of the first sessions; each one's own policy goes with it. */
+struct nl_msg *ag_kernel_sessions_new(struct ag_kernel *k, struct ag_dsession **sessions,
+				      size_t n, size_t *taken);
+/* session-del of the first session, by its instance and port. */
+struct nl_msg *ag_kernel_session_del(struct ag_kernel *k, struct ag_ksession **sessions,
+				     size_t n, size_t *taken);
 /* Synchronous; on failure k->req.error and errmsg say why. */
 int ag_kernel_instance_new(struct ag_kernel *k, const struct ag_instance_desc *d);
 int ag_kernel_instance_del(struct ag_kernel *k, uint32_t id);
@@ -52,8 +82,6 @@ int ag_kernel_network_put(struct ag_kernel *k, uint8_t cmd, uint32_t id,
 			  const struct ag_policy *policy);
 int ag_kernel_network_del(struct ag_kernel *k, uint32_t id);
 
-/* The id in a session-new reply; 0 if there is none. */
-uint32_t ag_kernel_reply_id(struct nlmsghdr *nlh);
 /* Returns 0 and fills @e for a session-expired event, else -1. */
 int ag_kernel_parse_expiry(struct nlmsghdr *nlh, struct ag_expiry *e);
 

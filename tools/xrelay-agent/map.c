@@ -51,12 +51,13 @@ void *ag_map_get(const struct ag_map *m, uint64_t key)
 	return m->keys[i] ? m->vals[i] : NULL;
 }
 
-static void grow(struct ag_map *m)
+/* Rehashes into @cap slots. */
+static void resize(struct ag_map *m, size_t cap)
 {
 	struct ag_map old = *m;
 	size_t i;
 
-	m->cap = old.cap ? old.cap * 2 : MIN_CAP;
+	m->cap = cap;
 	m->keys = ag_calloc(m->cap, sizeof(*m->keys));
 	m->vals = ag_calloc(m->cap, sizeof(*m->vals));
 	for (i = 0; i < old.cap; i++) {
@@ -71,14 +72,29 @@ static void grow(struct ag_map *m)
 	free(old.vals);
 }
 
+/* At most 3/4 full: probes stay short. */
+static bool room_for(const struct ag_map *m, size_t n)
+{
+	return n * 4 <= m->cap * 3;
+}
+
+void ag_map_reserve(struct ag_map *m, size_t n)
+{
+	size_t cap = m->cap ? m->cap : MIN_CAP;
+
+	while (!room_for(&(struct ag_map){ .cap = cap }, n))
+		cap *= 2;
+	if (cap != m->cap)
+		resize(m, cap);
+}
+
 void *ag_map_put(struct ag_map *m, uint64_t key, void *val)
 {
 	void *old;
 	size_t i;
 
-	/* At most 3/4 full: probes stay short. */
-	if ((m->n + 1) * 4 > m->cap * 3)
-		grow(m);
+	if (!room_for(m, m->n + 1))
+		resize(m, m->cap ? m->cap * 2 : MIN_CAP);
 	i = find(m, key);
 	if (m->keys[i]) {
 		old = m->vals[i];

@@ -26,6 +26,8 @@ void ag_map_free(struct ag_map *m);
 void *ag_map_get(const struct ag_map *m, uint64_t key);
 /* Adds or replaces; returns the value replaced, or NULL. */
 void *ag_map_put(struct ag_map *m, uint64_t key, void *val);
+/* Makes room for @n entries in all, so that adding them rehashes nothing. */
+void ag_map_reserve(struct ag_map *m, size_t n);
 /* Returns the value removed, or NULL. */
 void *ag_map_del(struct ag_map *m, uint64_t key);
 

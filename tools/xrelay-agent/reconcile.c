@@ -294,14 +294,12 @@ static bool same_instances(const struct ag_desired *x, const struct ag_desired *
 	return true;
 }
 
-static void deleted_cb(void *cookie, int error, const char *errmsg, struct nlmsghdr *reply,
-		       void *arg)
+static void deleted(struct apply *ap, void *item, int error, const char *errmsg, uint32_t id)
 {
-	struct ag_ksession *k = cookie;
-	struct apply *ap = arg;
+	struct ag_ksession *k = item;
 	char name[AG_SESSION_NAME_LEN], what[AG_SESSION_NAME_LEN + 32];
 
-	(void)reply;
+	(void)id;
 	if (error && error != ENOENT) {
 		snprintf(what, sizeof(what), "deleting session %s", ag_session_name(&k->desc, name));
 		ag_errors_add(&ap->a->errors, what, errmsg);
@@ -315,11 +313,9 @@ static void deleted_cb(void *cookie, int error, const char *errmsg, struct nlmsg
 	ag_mirror_remove_session(&ap->a->mirror, k);
 }
 
-static void created_cb(void *cookie, int error, const char *errmsg, struct nlmsghdr *reply,
-		       void *arg)
+static void created(struct apply *ap, void *item, int error, const char *errmsg, uint32_t id)
 {
-	struct ag_dsession *s = cookie;
-	struct apply *ap = arg;
+	struct ag_dsession *s = item;
 	char name[AG_SESSION_NAME_LEN], *what;
 
 	if (error) {
@@ -332,47 +328,37 @@ static void created_cb(void *cookie, int error, const char *errmsg, struct nlmsg
 			ap->out->mirror_suspect = true;
 		return;
 	}
-	ag_mirror_add_session(&ap->a->mirror, &s->desc, ag_kernel_reply_id(reply));
+	ag_mirror_add_session(&ap->a->mirror, &s->desc, id);
 	ap->out->sessions_created++;
 }
 
-/* Runs @n requests built by @build through one pipelined batch. */
-static void run_batch(struct apply *ap, struct ag_vec *items, xr_nl_batch_fn fn,
-		      struct nl_msg *(*build)(struct ag_kernel *k, void *item))
+/* Sends the requests @build makes of @items, then hands each its answer. */
+static void run_batch(struct apply *ap, struct ag_vec *items, ag_build_fn build,
+		      void (*done)(struct apply *ap, void *item, int error, const char *errmsg,
+				   uint32_t id))
 {
-	struct ag_kernel *k = &ap->a->kernel;
-	struct xr_nl_batch b;
+	struct ag_answer *answers;
 	size_t i;
 
 	if (!items->n)
 		return;
-	if (xr_nl_batch_init(&b, &k->req, fn, ap)) {
-		for (i = 0; i < items->n; i++)
-			fn(items->v[i], k->req.error, k->req.errmsg, NULL, ap);
-		return;
-	}
+	answers = ag_calloc(items->n, sizeof(*answers));
+	ag_kernel_send(&ap->a->kernel, items->v, items->n, build, answers);
 	for (i = 0; i < items->n; i++) {
-		struct nl_msg *msg = build(k, items->v[i]);
-
-		if (!msg)
-			fn(items->v[i], ENOMEM, "out of memory", NULL, ap);
-		else
-			xr_nl_batch_add(&b, msg, items->v[i]);
+		done(ap, items->v[i], answers[i].error, answers[i].errmsg, answers[i].id);
+		free(answers[i].errmsg);
 	}
-	xr_nl_batch_flush(&b);
-	xr_nl_batch_free(&b);
+	free(answers);
 }
 
-static struct nl_msg *build_del(struct ag_kernel *k, void *item)
+static struct nl_msg *build_del(struct ag_kernel *k, void **items, size_t n, size_t *taken)
 {
-	return ag_kernel_session_del(k, &((struct ag_ksession *)item)->desc);
+	return ag_kernel_session_del(k, (struct ag_ksession **)items, n, taken);
 }
 
-static struct nl_msg *build_new(struct ag_kernel *k, void *item)
+static struct nl_msg *build_new(struct ag_kernel *k, void **items, size_t n, size_t *taken)
 {
-	const struct ag_dsession *s = item;
-
-	return ag_kernel_session_new(k, &s->desc, s->policy);
+	return ag_kernel_sessions_new(k, (struct ag_dsession **)items, n, taken);
 }
 
 static void network_failed(struct apply *ap, uint32_t id)
@@ -550,14 +536,14 @@ void ag_reconcile(struct ag_agent *a, enum ag_reason why, struct ag_outcome *out
 	out->diff_ms = ag_ms_since(start);
 
 	start = ag_now_ns();
-	run_batch(&ap, &p.session_del, deleted_cb, build_del);
+	run_batch(&ap, &p.session_del, build_del, deleted);
 	delete_instances(&ap, &p);
 	put_networks(&ap, &p.network_new, XRELAY_CMD_NETWORK_NEW);
 	put_networks(&ap, &p.network_set, XRELAY_CMD_NETWORK_SET);
 	drop_networks(&ap, &p.network_gone);
 	create_instances(&ap, &p);
 	drop_orphans(&ap, &p.session_new);
-	run_batch(&ap, &p.session_new, created_cb, build_new);
+	run_batch(&ap, &p.session_new, build_new, created);
 	out->kernel_ms = ag_ms_since(start);
 
 	a->clean = !out->failed;
