@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <linux/xrelay.h>
 
 #include "desired.h"
@@ -31,22 +34,29 @@ static bool fail(struct ctx *cx, const char *fmt, ...)
 	return ag_json_fail(&cx->j, msg);
 }
 
-/* Each known key once per object: @seen has a bit per key of @keys. */
+/*
+ * Each known key once per object: @seen has a bit per key of @keys. The
+ * search starts at the first key not seen yet: the one that comes next in
+ * a document written in the order of @keys, as ctld writes them.
+ */
 static int key_index(struct ctx *cx, const char *key, const char *const *keys, unsigned int *seen)
 {
-	int i;
+	int from = __builtin_ctz(~*seen), i;
 
-	for (i = 0; keys[i]; i++) {
-		if (strcmp(key, keys[i]))
-			continue;
-		if (*seen & 1u << i) {
-			fail(cx, "'%s' appears twice", key);
-			return -2;
-		}
-		*seen |= 1u << i;
-		return i;
-	}
+	for (i = from; keys[i]; i++)
+		if (key[0] == keys[i][0] && !strcmp(key, keys[i]))
+			goto found;
+	for (i = 0; i < from; i++)
+		if (key[0] == keys[i][0] && !strcmp(key, keys[i]))
+			goto found;
 	return -1;
+found:
+	if (*seen & 1u << i) {
+		fail(cx, "'%s' appears twice", key);
+		return -2;
+	}
+	*seen |= 1u << i;
+	return i;
 }
 
 static bool get_u32(struct ctx *cx, uint32_t min, uint32_t max, uint32_t *v)
@@ -275,6 +285,226 @@ static bool read_network(struct ctx *cx, struct ag_network *n)
 	return !cx->j.err[0];
 }
 
+static void session_clear(struct ag_dsession *s)
+{
+	free(s->name);
+	free(s->policy_name);
+}
+
+/*
+ * A long list of sessions (a hundred thousand is 15 MB) is read by
+ * several threads. Each thread but the walk's own starts at a guessed
+ * element start further in the text, with a reader of its own, and reads
+ * on to the next guess or the list's end. When the walk from the list's
+ * start lands between two elements exactly on a guess, the rest of the
+ * walk is what that thread did: its sessions are taken as they are. A
+ * guess the walk passes by (it was inside a string, a nested object or
+ * another list) and a thread that failed are discarded, the walk reading
+ * on by itself: the sessions and the messages are always the walk's.
+ */
+#define SPLIT_TEXT_MIN		(1 << 20)	/* below, threads save too little */
+#define SPLIT_THREADS_MAX	4
+
+struct sessions {
+	struct ag_dsession *v;
+	size_t n, cap;
+};
+
+/* How a run of elements ended. */
+enum run_end { RUN_FAILED, RUN_LIST_END, RUN_AT_SPLIT };
+
+struct split {
+	const char *at;			/* the guessed element start */
+	const struct split *all;	/* the list's splits, sorted by at */
+	size_t n_all;
+	const char *list;
+	struct ctx cx;
+	struct sessions got;
+	enum run_end end;
+	size_t next;			/* RUN_AT_SPLIT: the split stopped at */
+	atomic_bool abandoned;		/* its sessions will not be taken */
+	pthread_t thread;
+	bool started;			/* and not joined yet */
+};
+
+static void sessions_reserve(struct sessions *s, size_t more)
+{
+	if (s->n + more <= s->cap)
+		return;
+	s->cap = s->cap ? s->cap * 2 : 16;
+	if (s->cap < s->n + more)
+		s->cap = s->n + more;
+	s->v = ag_realloc(s->v, s->cap * sizeof(*s->v));
+}
+
+static void sessions_free(struct sessions *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		session_clear(&s->v[i]);
+	free(s->v);
+}
+
+/*
+ * Reads the elements of a list from the one at cx->j.p on, until the
+ * list ends, something fails, @abandoned is set, or the walk lands
+ * between two elements on the start of splits[*next] or of a later one,
+ * which *next then is.
+ */
+static enum run_end read_run(struct ctx *cx, const char *list, struct sessions *out,
+			     const struct split *splits, size_t n_splits, size_t *next,
+			     const atomic_bool *abandoned)
+{
+	bool first = false;
+
+	do {
+		sessions_reserve(out, 1);
+		memset(&out->v[out->n], 0, sizeof(out->v[out->n]));
+		cx->list = list;
+		cx->index = out->n;
+		/* Counted first, so that what it allocated is freed on failure. */
+		if (!read_session(cx, &out->v[out->n++]))
+			return RUN_FAILED;
+		if (!ag_json_element(&cx->j, &first)) {
+			/* As read_list(): a message about the list's syntax names no element. */
+			cx->list = NULL;
+			return cx->j.err[0] ? RUN_FAILED : RUN_LIST_END;
+		}
+		while (*next < n_splits && splits[*next].at < cx->j.p)
+			(*next)++;
+		if (*next < n_splits && splits[*next].at == cx->j.p)
+			return RUN_AT_SPLIT;
+	} while (!abandoned || !atomic_load_explicit(abandoned, memory_order_relaxed));
+	return RUN_FAILED;
+}
+
+static void *split_run(void *arg)
+{
+	struct split *sp = arg;
+
+	sp->next = sp - sp->all + 1;
+	sp->end = read_run(&sp->cx, sp->list, &sp->got, sp->all, sp->n_all, &sp->next,
+			   &sp->abandoned);
+	return NULL;
+}
+
+/* Where an object of a list of objects might start: after "}," at or after @from. */
+static const char *guess_element(const char *from, const char *end)
+{
+	const char *p = from;
+
+	while ((p = memchr(p, '}', end - p))) {
+		bool comma = false;
+
+		for (p++; p < end; p++) {
+			if (*p == ',' && !comma)
+				comma = true;
+			else if (*p != ' ' && *p != '\n' && *p != '\r' && *p != '\t')
+				break;
+		}
+		if (comma && p < end && *p == '{')
+			return p;
+	}
+	return NULL;
+}
+
+/* Guesses where other threads could read the list at cx->j.p from, and starts them. */
+static size_t split_start(struct ctx *cx, const char *list, struct split *splits)
+{
+	size_t len = cx->j.end - cx->j.p, threads = 1, n = 0, i;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	const char *at = cx->j.p;
+
+	if (len >= SPLIT_TEXT_MIN && cpus > 1)
+		threads = cpus < SPLIT_THREADS_MAX ? cpus : SPLIT_THREADS_MAX;
+	for (i = 1; i < threads; i++) {
+		const char *from = cx->j.p + len / threads * i;
+
+		at = guess_element(from > at ? from : at + 1, cx->j.end);
+		if (!at)
+			break;
+		splits[n++].at = at;
+	}
+	for (i = 0; i < n; i++) {
+		struct split *sp = &splits[i];
+
+		sp->all = splits;
+		sp->n_all = n;
+		sp->list = list;
+		ag_json_init(&sp->cx.j, cx->j.start, cx->j.end - cx->j.start);
+		sp->cx.j.p = sp->at;
+		sp->got = (struct sessions){ .v = NULL };
+		sp->end = RUN_FAILED;
+		atomic_init(&sp->abandoned, false);
+		sp->started = !pthread_create(&sp->thread, NULL, split_run, sp);
+	}
+	return n;
+}
+
+/* The walk landed on @sp's start: takes the sessions its thread read from there, if it did. */
+static bool split_take(struct split *sp, struct ctx *cx, struct sessions *out)
+{
+	if (!sp->started)
+		return false;
+	pthread_join(sp->thread, NULL);
+	sp->started = false;
+	if (sp->end == RUN_FAILED)
+		return false;
+	sessions_reserve(out, sp->got.n);
+	memcpy(&out->v[out->n], sp->got.v, sp->got.n * sizeof(*sp->got.v));
+	out->n += sp->got.n;
+	sp->got.n = 0;
+	cx->j.p = sp->cx.j.p;
+	return true;
+}
+
+/* Stops the threads not taken, and frees what any read. */
+static void split_stop(struct split *splits, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		atomic_store(&splits[i].abandoned, true);
+	for (i = 0; i < n; i++) {
+		if (splits[i].started)
+			pthread_join(splits[i].thread, NULL);
+		sessions_free(&splits[i].got);
+		ag_json_free(&splits[i].cx.j);
+	}
+}
+
+/* Reads a list of sessions into @v, as read_list() would. */
+static bool read_sessions(struct ctx *cx, const char *list, struct ag_dsession **v, size_t *n)
+{
+	struct split splits[SPLIT_THREADS_MAX - 1];
+	struct sessions got = { .v = NULL };
+	size_t n_splits, next = 0;
+	enum run_end end;
+	bool first = true;
+
+	if (!ag_json_array(&cx->j))
+		return false;
+	if (!ag_json_element(&cx->j, &first))
+		return !cx->j.err[0];
+	n_splits = split_start(cx, list, splits);
+	do {
+		end = read_run(cx, list, &got, splits, n_splits, &next, NULL);
+		while (end == RUN_AT_SPLIT && split_take(&splits[next], cx, &got)) {
+			end = splits[next].end;
+			next = splits[next].next;
+		}
+	} while (end == RUN_AT_SPLIT);
+	split_stop(splits, n_splits);
+	*v = got.v;
+	*n = got.n;
+	if (end == RUN_FAILED)
+		return false;
+	/* The walk may have ended in another thread's reader. */
+	cx->list = NULL;
+	return true;
+}
+
 /* Reads a list, growing @v by @size for each element read by @read. */
 static bool read_list(struct ctx *cx, const char *name, void **v, size_t *n, size_t size,
 		      bool (*read)(struct ctx *cx, void *item))
@@ -303,11 +533,6 @@ static bool read_list(struct ctx *cx, const char *name, void **v, size_t *n, siz
 static bool read_instance_item(struct ctx *cx, void *item)
 {
 	return read_instance(cx, item);
-}
-
-static bool read_session_item(struct ctx *cx, void *item)
-{
-	return read_session(cx, item);
 }
 
 static bool read_network_item(struct ctx *cx, void *item)
@@ -375,8 +600,7 @@ static bool read_root(struct ctx *cx, struct ag_desired *d, struct ag_delta *dl,
 				       sizeof(*d->networks), read_network_item);
 			break;
 		case R_SESSIONS:
-			ok = read_list(cx, "sessions", (void **)&d->sessions, &d->n_sessions,
-				       sizeof(*d->sessions), read_session_item);
+			ok = read_sessions(cx, "sessions", &d->sessions, &d->n_sessions);
 			break;
 		case R_POLICIES:
 			ok = read_list(cx, "policies", (void **)&d->policies, &d->n_policies,
@@ -386,8 +610,7 @@ static bool read_root(struct ctx *cx, struct ag_desired *d, struct ag_delta *dl,
 			ok = ag_json_uint(&cx->j, INT64_MAX, &dl->base);
 			break;
 		case R_UPSERT:
-			ok = read_list(cx, "sessions_upsert", (void **)&dl->upserts, &dl->n_upserts,
-				       sizeof(*dl->upserts), read_session_item);
+			ok = read_sessions(cx, "sessions_upsert", &dl->upserts, &dl->n_upserts);
 			break;
 		case R_REMOVE:
 			ok = read_list(cx, "sessions_remove", (void **)&dl->removes, &dl->n_removes,
@@ -554,6 +777,8 @@ static const char *check(struct ag_desired *d, char *why, size_t len)
 	for (i = 0; i < d->n_networks; i++)
 		ag_map_put(&d->network_by_id, d->networks[i].id, &d->networks[i]);
 	reserve_sessions(d, d->n_sessions + 1);
+	ag_map_reserve(&d->session_by_key, d->n_sessions);
+	ag_map_reserve(&d->session_by_name, d->n_sessions);
 	for (i = 0; i < d->n_sessions; i++) {
 		struct ag_dsession *s = &d->sessions[i];
 		char name[AG_SESSION_NAME_LEN];
@@ -689,12 +914,6 @@ static const char *check_delta(struct ag_desired *d, const struct ag_delta *dl,
 	ag_map_free(&vacated);
 	ag_map_free(&claimed);
 	return bad;
-}
-
-static void session_clear(struct ag_dsession *s)
-{
-	free(s->name);
-	free(s->policy_name);
 }
 
 /* Takes session @i out, the last one taking its place. */
