@@ -12,6 +12,7 @@
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "$0")")/.."
+source bench/vm.sh
 make -s module tools
 make -s -C bench
 
@@ -23,14 +24,9 @@ for var in BENCH_AGENT_SESSIONS BENCH_AGENT_CHANGES; do
 	fi
 done
 
-tail -n +1 -F "$out/progress.log" 2>/dev/null &
-follower=$!
-set +e
-selftests/vm/run-vm.sh -q -t 900 -r "$out" -- \
-	env "${env[@]}" /usr/bin/python3 bench/agent_bench.py measure "$out/raw.json"
-status=$?
-set -e
-kill "$follower"
+status=0
+bench_vm "$out" 900 env "${env[@]}" /usr/bin/python3 bench/agent_bench.py measure "$out/raw.json" ||
+	status=$?
 if [ "$status" -ne 0 ] || [ ! -s "$out/raw.json" ]; then
 	echo "bench: the agent's VM run failed (exit $status); see $out/console.log" >&2
 	exit 1

@@ -14,6 +14,7 @@
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "$0")")/.."
+source bench/vm.sh
 # The benchmark's own packages stay out of scripts/install-deps.sh: CI does
 # not need them, and coturn's package starts a TURN server we do not want.
 for pkg in xdp-tools coturn ethtool; do
@@ -37,17 +38,10 @@ for var in BENCH_STAGES BENCH_REPEATS BENCH_SESSIONS BENCH_BUDGET BENCH_POLICY_R
 done
 
 if [ -n "$vm_stages" ]; then
-	# The guest reports progress into a file of the results share (its
-	# console reaches the host in big blocks).
-	tail -n +1 -F "$out/progress.log" 2>/dev/null &
-	follower=$!
-	set +e
+	status=0
 	# The paths stage's budget, the policy stage (about 3 minutes), and margin.
-	selftests/vm/run-vm.sh -q -t 1350 -r "$out" -- \
-		env "${env[@]}" /usr/bin/python3 bench/bench.py measure "$out/raw.json"
-	status=$?
-	set -e
-	kill "$follower"
+	bench_vm "$out" 1350 env "${env[@]}" /usr/bin/python3 bench/bench.py measure "$out/raw.json" ||
+		status=$?
 	if [ ! -s "$out/raw.json" ]; then
 		echo "bench: the VM run failed (exit $status) before measuring anything;" \
 		     "see $out/console.log" >&2
