@@ -6,6 +6,7 @@
  */
 
 #include <linux/jiffies.h>
+#include <linux/sched.h>
 #include <net/genetlink.h>
 
 #include "datapath.h"
@@ -512,6 +513,8 @@ int xrelay_nl_session_new_batch_doit(struct sk_buff *skb, struct genl_info *info
 		}
 		/* Cannot fail: the reply has room for an id per nest. */
 		nla_put_u32(msg, XRELAY_A_SESSION_BATCH_ID, id);
+		/* A request may hold as many sessions as the socket buffer. */
+		cond_resched();
 	}
 	genlmsg_end(msg, hdr);
 	sent = genlmsg_reply(msg, info);

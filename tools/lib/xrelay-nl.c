@@ -362,9 +362,10 @@ void xr_nl_batch_free(struct xr_nl_batch *b)
 static void batch_answer(struct xr_nl_batch *b, size_t i, int error, const char *errmsg,
 			 struct nlmsghdr *reply)
 {
-	if (b->answered[i] == ANSWER_ERROR || (b->answered[i] == ANSWER_REPLY && !error))
+	if (b->answered[i] == XR_NL_ANSWER_ERROR ||
+	    (b->answered[i] == XR_NL_ANSWER_REPLY && !error))
 		return;
-	b->answered[i] = error ? ANSWER_ERROR : ANSWER_REPLY;
+	b->answered[i] = error ? XR_NL_ANSWER_ERROR : XR_NL_ANSWER_REPLY;
 	b->fn(b->cookies[i], error, error && !errmsg ? strerror(error) : errmsg, reply, b->arg);
 }
 
@@ -506,7 +507,7 @@ int xr_nl_batch_add(struct xr_nl_batch *b, struct nl_msg *msg, void *cookie)
 	b->last = b->len;
 	b->len += len;
 	b->cookies[b->n] = cookie;
-	b->answered[b->n] = ANSWER_NONE;
+	b->answered[b->n] = XR_NL_ANSWER_NONE;
 	b->n++;
 	nlmsg_free(msg);
 	return ret;

@@ -82,7 +82,7 @@ int xr_nl_receive(struct xr_nl *nl, xr_nl_msg_fn fn, void *arg);
 typedef void (*xr_nl_batch_fn)(void *cookie, int error, const char *errmsg,
 			       struct nlmsghdr *reply, void *arg);
 
-enum xr_nl_answer { ANSWER_NONE, ANSWER_REPLY, ANSWER_ERROR };
+enum xr_nl_answer { XR_NL_ANSWER_NONE, XR_NL_ANSWER_REPLY, XR_NL_ANSWER_ERROR };
 
 struct xr_nl_batch {
 	struct xr_nl *nl;
