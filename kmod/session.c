@@ -26,7 +26,7 @@ static struct kmem_cache *xrelay_session_cache __read_mostly;
  * Sessions' per-CPU counters come in blocks of XRELAY_STATS_BLOCK slots. The
  * per-CPU allocator is slow for small objects: it searches its chunks under a
  * lock with interrupts off, more slowly the fuller they are, and took a
- * third of the time of xrelay_session_create() with one allocation per
+ * third of the time of creating a session with one allocation per
  * session. A block costs one allocation per XRELAY_STATS_BLOCK sessions and
  * is freed with its last session, so memory still follows the sessions.
  */

@@ -45,7 +45,7 @@ int ag_kernel_dump(struct ag_kernel *k, struct ag_mirror *m);
 struct ag_answer {
 	int error;		/* 0 or a positive errno */
 	char *errmsg;		/* with an error, the kernel's message (to free) */
-	uint32_t id;		/* the session id a session-new reply gives */
+	uint32_t id;		/* the session id a session-new-batch reply gives */
 };
 
 /*

@@ -73,16 +73,16 @@ static void resize(struct ag_map *m, size_t cap)
 }
 
 /* At most 3/4 full: probes stay short. */
-static bool room_for(const struct ag_map *m, size_t n)
+static bool room_for(size_t cap, size_t n)
 {
-	return n * 4 <= m->cap * 3;
+	return n * 4 <= cap * 3;
 }
 
 void ag_map_reserve(struct ag_map *m, size_t n)
 {
 	size_t cap = m->cap ? m->cap : MIN_CAP;
 
-	while (!room_for(&(struct ag_map){ .cap = cap }, n))
+	while (!room_for(cap, n))
 		cap *= 2;
 	if (cap != m->cap)
 		resize(m, cap);
@@ -93,7 +93,7 @@ void *ag_map_put(struct ag_map *m, uint64_t key, void *val)
 	void *old;
 	size_t i;
 
-	if (!room_for(m, m->n + 1))
+	if (!room_for(m->cap, m->n + 1))
 		resize(m, m->cap ? m->cap * 2 : MIN_CAP);
 	i = find(m, key);
 	if (m->keys[i]) {
