@@ -108,8 +108,13 @@ bool xrelay_bucket_take(struct xrelay_bucket *bucket, const struct xrelay_rate *
  * @head: the payload's first four bytes (meaningless when @len < 4)
  * @len: payload length
  *
- * Each message type has a fixed size, except transport data, which is a
- * 16-byte header and a tag around zero or more 16-byte blocks.
+ * Each message type has a fixed size, except transport data: a 16-byte
+ * header and a 16-byte tag around the encrypted packet. WireGuard pads the
+ * packet to a multiple of 16 bytes but never past its interface's MTU, so a
+ * full-size packet may have any length; only a keepalive's 32 bytes are a
+ * lower bound.
+ *
+ * Return: true if @head and @len fit one of WireGuard's four messages.
  */
 bool xrelay_wireguard_message(const u8 *head, unsigned int len)
 {
@@ -123,7 +128,7 @@ bool xrelay_wireguard_message(const u8 *head, unsigned int len)
 	case 3:
 		return len == 64;
 	case 4:
-		return len >= 32 && !(len % 16);
+		return len >= 32;
 	}
 	return false;
 }
