@@ -4,7 +4,7 @@
  *
  *   udp_peer send --to ADDR:PORT [--bind ADDR:PORT] [--count N] [--size BYTES]
  *                 [--interval-ms MS | --rate PPS] [--duration-ms MS] [--head HEX]
- *                 [--shapes SIZE[:HEX][,...]] [--keep-going]
+ *                 [--shapes SIZE[:HEX][,...]] [--keep-going] [--ttl N] [--dont-fragment]
  *   udp_peer recv --bind ADDR:PORT [--count N] [--timeout-ms MS]
  *                 [--tally [--idle-ms MS]] [--quiet]
  *
@@ -29,7 +29,9 @@
  * shapes, since starting one costs much under emulation. A
  * send error is fatal unless --keep-going, which counts it and carries on:
  * used to keep traffic flowing while the scenery is torn down around the
- * sender.
+ * sender. --ttl sets the TTL or hop limit the datagrams leave with;
+ * --dont-fragment sets DF (IPv4) or forbids local fragmentation (IPv6), as
+ * a sender doing path MTU discovery would.
  *
  * ADDR:PORT is 192.0.2.1:5000 or [2001:db8::1]:5000.
  */
@@ -83,6 +85,8 @@ struct options {
 	bool keep_going;
 	bool tally;
 	bool quiet;
+	unsigned long ttl;	/* 0: the system's default */
+	bool dont_fragment;
 };
 
 static void usage(FILE *out)
@@ -90,7 +94,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: udp_peer send --to ADDR:PORT [--bind ADDR:PORT] [--count N] [--size BYTES]\n"
 		"                     [--interval-ms MS | --rate PPS] [--duration-ms MS] [--head HEX]\n"
-		"                     [--shapes SIZE[:HEX][,...]] [--keep-going]\n"
+		"                     [--shapes SIZE[:HEX][,...]] [--keep-going] [--ttl N]\n"
+		"                     [--dont-fragment]\n"
 		"       udp_peer recv --bind ADDR:PORT [--count N] [--timeout-ms MS]\n"
 		"                     [--tally [--idle-ms MS]] [--quiet]\n"
 		"ADDR:PORT is 192.0.2.1:5000 or [2001:db8::1]:5000\n");
@@ -231,6 +236,23 @@ static int open_socket(int family, const struct options *opt)
 	if (opt->has_bind &&
 	    bind(fd, (const struct sockaddr *)&opt->bind_addr, endpoint_len(&opt->bind_addr))) {
 		perror("bind");
+		close(fd);
+		return -1;
+	}
+	if (opt->ttl && (family == AF_INET ?
+			 setsockopt(fd, IPPROTO_IP, IP_TTL, &(int){ opt->ttl }, sizeof(int)) :
+			 setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &(int){ opt->ttl },
+				    sizeof(int)))) {
+		perror("setsockopt(TTL)");
+		close(fd);
+		return -1;
+	}
+	if (opt->dont_fragment && (family == AF_INET ?
+				   setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER,
+					      &(int){ IP_PMTUDISC_DO }, sizeof(int)) :
+				   setsockopt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, &(int){ 1 },
+					      sizeof(int)))) {
+		perror("setsockopt(don't fragment)");
 		close(fd);
 		return -1;
 	}
@@ -402,6 +424,8 @@ int main(int argc, char **argv)
 		{ "duration-ms", required_argument, NULL, 'd' },
 		{ "timeout-ms", required_argument, NULL, 'T' },
 		{ "keep-going", no_argument, NULL, 'k' },
+		{ "ttl", required_argument, NULL, 'L' },
+		{ "dont-fragment", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
@@ -478,6 +502,12 @@ int main(int argc, char **argv)
 			break;
 		case 'k':
 			opt.keep_going = true;
+			break;
+		case 'L':
+			bad = parse_number(optarg, &opt.ttl) || !opt.ttl || opt.ttl > 255;
+			break;
+		case 'D':
+			opt.dont_fragment = true;
 			break;
 		case 'h':
 			usage(stdout);
