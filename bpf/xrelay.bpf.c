@@ -84,23 +84,37 @@ static __always_inline void copy_head(struct udphdr *uh, void *end, struct xrela
 		__builtin_memcpy(flow->head, payload, sizeof(flow->head));
 }
 
-/* Fills @flow from an IPv4 datagram; false if it is not one xrelay handles here. */
+/*
+ * Fills @flow from an IPv4 datagram; false if it is not one xrelay handles
+ * here. What ip_rcv_core() would refuse (a bad header checksum) is left to
+ * the stack to refuse; the module checks the length against the frame.
+ */
 static __always_inline bool parse_ipv4(struct iphdr *iph, void *end, struct xrelay_xdp_flow *flow)
 {
 	struct udphdr *uh = (void *)(iph + 1);
 
-	if ((void *)(uh + 1) > end || iph->ihl != 5 || iph->protocol != IPPROTO_UDP ||
+	if ((void *)(uh + 1) > end || iph->version != 4 || iph->ihl != 5 ||
+	    iph->protocol != IPPROTO_UDP ||
 	    (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET)) ||
 	    bpf_ntohs(uh->len) < sizeof(*uh) ||
-	    bpf_ntohs(uh->len) != bpf_ntohs(iph->tot_len) - sizeof(*iph))
+	    bpf_ntohs(uh->len) != bpf_ntohs(iph->tot_len) - sizeof(*iph) ||
+	    csum_fold(bpf_csum_diff(0, 0, (void *)iph, sizeof(*iph), 0)))
 		return false;
 	set_v4mapped(flow->saddr, iph->saddr);
 	set_v4mapped(flow->daddr, iph->daddr);
 	flow->sport = uh->source;
 	flow->dport = uh->dest;
+	flow->hop_limit = iph->ttl;
 	flow->payload = bpf_ntohs(uh->len) - sizeof(*uh);
 	copy_head(uh, end, flow);
 	return true;
+}
+
+/* IPv4-mapped addresses are IPv4 in IPv6 clothing: the stack's to refuse. */
+static __always_inline bool v4mapped(const struct in6_addr *a)
+{
+	return !a->in6_u.u6_addr32[0] && !a->in6_u.u6_addr32[1] &&
+	       a->in6_u.u6_addr32[2] == bpf_htonl(0xffff);
 }
 
 static __always_inline bool parse_ipv6(struct ipv6hdr *ip6h, void *end,
@@ -109,13 +123,15 @@ static __always_inline bool parse_ipv6(struct ipv6hdr *ip6h, void *end,
 	struct udphdr *uh = (void *)(ip6h + 1);
 
 	/* Extension headers and zero checksums are the module's to judge. */
-	if ((void *)(uh + 1) > end || ip6h->nexthdr != IPPROTO_UDP || !uh->check ||
-	    uh->len != ip6h->payload_len || bpf_ntohs(uh->len) < sizeof(*uh))
+	if ((void *)(uh + 1) > end || ip6h->version != 6 || ip6h->nexthdr != IPPROTO_UDP ||
+	    !uh->check || uh->len != ip6h->payload_len || bpf_ntohs(uh->len) < sizeof(*uh) ||
+	    v4mapped(&ip6h->saddr) || v4mapped(&ip6h->daddr))
 		return false;
 	__builtin_memcpy(flow->saddr, &ip6h->saddr, 16);
 	__builtin_memcpy(flow->daddr, &ip6h->daddr, 16);
 	flow->sport = uh->source;
 	flow->dport = uh->dest;
+	flow->hop_limit = ip6h->hop_limit;
 	flow->payload = bpf_ntohs(uh->len) - sizeof(*uh);
 	copy_head(uh, end, flow);
 	return true;
@@ -179,6 +195,7 @@ int xrelay_xdp(struct xdp_md *ctx)
 	struct vlan_tag *tag = NULL;
 	__u16 proto, vlan = 0;
 	void *l3 = eth + 1;
+	long action;
 	bool v4;
 
 	if (l3 > end)
@@ -241,11 +258,15 @@ int xrelay_xdp(struct xdp_md *ctx)
 	}
 	__builtin_memcpy(eth->h_source, flow.smac, ETH_ALEN);
 	__builtin_memcpy(eth->h_dest, flow.dmac, ETH_ALEN);
-	xrelay_xdp_forwarded(ctx, &flow, sizeof(flow));
 
+	/* Counted once it is surely on its way out, not before. */
 	if (flow.ifindex == ctx->ingress_ifindex)
-		return XDP_TX;
-	return bpf_redirect_map(&tx_ports, flow.ifindex, 0);
+		action = XDP_TX;
+	else
+		action = bpf_redirect_map(&tx_ports, flow.ifindex, 0);
+	if (action == XDP_TX || action == XDP_REDIRECT)
+		xrelay_xdp_forwarded(ctx, &flow, sizeof(flow));
+	return action;
 }
 
 char LICENSE[] SEC("license") = "GPL";

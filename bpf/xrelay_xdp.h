@@ -8,11 +8,11 @@
 
 /*
  * A UDP datagram's addresses and ports, IPv4 addresses v4-mapped, all in
- * network order, its payload length and first payload bytes (for the
- * policy's protocol guard). On XRELAY_XDP_FORWARD, xrelay_xdp_decide()
- * rewrites them to what must be sent and fills in how: the egress
- * interface, the Ethernet addresses, the VLAN tag (0: none) and the new TTL
- * or hop limit.
+ * network order, its TTL or hop limit, its payload length and first payload
+ * bytes (for the policy's protocol guard). On XRELAY_XDP_FORWARD,
+ * xrelay_xdp_decide() rewrites them to what must be sent and fills in how:
+ * the egress interface, the Ethernet addresses, the VLAN tag (0: none) and
+ * the TTL or hop limit to send with, one less than it came with.
  */
 struct xrelay_xdp_flow {
 	__u8 saddr[16];
@@ -37,6 +37,5 @@ enum xrelay_xdp_verdict {
 
 /* Egress interfaces an attached program can redirect to, by ifindex. */
 #define XRELAY_XDP_MAX_PORTS	64
-
 
 #endif /* _XRELAY_XDP_H */

@@ -17,7 +17,7 @@
 
 void xrelay_datapath_count_drop(struct xrelay_side *side, enum xrelay_drop reason)
 {
-	struct xrelay_network *nw = READ_ONCE(side->session->overlay);
+	struct xrelay_network *nw = rcu_dereference(side->session->overlay);
 
 	atomic64_inc(&side->drops[reason]);
 	xrelay_pcpu_stats_drop(side->session->instance->stats, reason);
@@ -41,7 +41,7 @@ void xrelay_datapath_count_forward(struct xrelay_side *side, unsigned int packet
 	u64_stats_update_end(&p->syncp);
 	put_cpu_ptr(s->stats);
 	xrelay_pcpu_stats_forward(s->instance->stats, packets, bytes, xdp);
-	nw = READ_ONCE(s->overlay);
+	nw = rcu_dereference(s->overlay);
 	if (nw)
 		xrelay_pcpu_stats_forward(nw->stats, packets, bytes, xdp);
 }
@@ -93,7 +93,13 @@ static enum xrelay_drop xrelay_side_latch(struct xrelay_net *xn, struct xrelay_s
 	struct xrelay_session *s = side->session;
 	bool latched = false;
 
-	if (flow->sport == 0 || !xrelay_prefix_match(&side->allow, &flow->saddr) ||
+	/*
+	 * A side talks to peers of its relay address's family only: an IPv4
+	 * side latched from an IPv6 source would send to the low 32 bits of it.
+	 */
+	if (flow->sport == 0 ||
+	    xrelay_addr_is_v4(&flow->saddr) != xrelay_addr_is_v4(&side->key.addr) ||
+	    !xrelay_prefix_match(&side->allow, &flow->saddr) ||
 	    xrelay_addr_forbidden(xn->net, &flow->saddr))
 		return XRELAY_DROP_BAD_SOURCE;
 
@@ -112,7 +118,8 @@ static enum xrelay_drop xrelay_side_latch(struct xrelay_net *xn, struct xrelay_s
 	if (!latched)
 		return XRELAY_DROP_UNKNOWN_SOURCE;
 
-	xrelay_nl_notify_learned(xn, side);
+	if (__ratelimit(&xn->learned_events))
+		xrelay_nl_notify_learned(xn, side);
 	return XRELAY_DROP_NR;
 }
 
@@ -168,7 +175,9 @@ static enum xrelay_drop xrelay_policy_admit(const struct xrelay_session *s,
 	else if (net_policy && net_policy->has_protocol)
 		protocol = net_policy->protocol;
 	if (protocol == XRELAY_PROTOCOL_WIREGUARD &&
-	    !xrelay_wireguard_message(flow->head, flow->first_len))
+	    (!xrelay_wireguard_message(flow->head, flow->first_len) ||
+	     (flow->packets > 1 && (!flow->segments_alike ||
+				    !xrelay_wireguard_message(flow->head, flow->last_len)))))
 		return XRELAY_DROP_PROTOCOL;
 	return XRELAY_DROP_NR;
 }
@@ -189,22 +198,45 @@ static enum xrelay_drop xrelay_policy_meter(struct xrelay_session *s, struct xre
 		quota = own->session_quota;
 	else if (net_policy)
 		quota = net_policy->session_quota;
-	if (quota && atomic64_read(&s->quota_used) + flow->bytes > quota)
+	/* Taken before it is checked, so that CPUs racing cannot overshoot it. */
+	if (quota && atomic64_add_return(flow->bytes, &s->quota_used) > quota) {
+		atomic64_sub(flow->bytes, &s->quota_used);
 		return XRELAY_DROP_QUOTA;
+	}
 
 	if (own && xrelay_rate_set(&own->session_rate))
 		rate = &own->session_rate;
 	else if (net_policy && xrelay_rate_set(&net_policy->session_rate))
 		rate = &net_policy->session_rate;
-	if (rate && !xrelay_bucket_take(&s->bucket, rate, flow->packets, flow->bytes))
+	if ((rate && !xrelay_bucket_take(&s->bucket, rate, flow->packets, flow->bytes)) ||
+	    (net_policy && xrelay_rate_set(&net_policy->rate) &&
+	     !xrelay_bucket_take(&nw->bucket, &net_policy->rate, flow->packets, flow->bytes))) {
+		if (quota)
+			atomic64_sub(flow->bytes, &s->quota_used);
 		return XRELAY_DROP_RATE_LIMIT;
-	if (net_policy && xrelay_rate_set(&net_policy->rate) &&
-	    !xrelay_bucket_take(&nw->bucket, &net_policy->rate, flow->packets, flow->bytes))
-		return XRELAY_DROP_RATE_LIMIT;
-
-	if (quota)
-		atomic64_add(flow->bytes, &s->quota_used);
+	}
 	return XRELAY_DROP_NR;
+}
+
+/**
+ * xrelay_datapath_refund() - give back the quota a packet that was not sent took
+ * @side: the side the packet arrived on
+ * @flow: the packet, as xrelay_datapath_process() passed it
+ *
+ * For a packet the entry point could not send after all (no route). Rate
+ * tokens are not given back: a route that fails is not worth the lock.
+ *
+ * Context: rcu_read_lock() held, softirq.
+ */
+void xrelay_datapath_refund(struct xrelay_side *side, const struct xrelay_flow *flow)
+{
+	struct xrelay_session *s = side->session;
+	struct xrelay_network *nw = rcu_dereference(s->overlay);
+	const struct xrelay_policy *net_policy = nw ? rcu_dereference(nw->policy) : NULL;
+
+	if ((s->policy && s->policy->session_quota) ||
+	    (net_policy && net_policy->session_quota))
+		atomic64_sub(flow->bytes, &s->quota_used);
 }
 
 /**
@@ -227,7 +259,7 @@ enum xrelay_verdict xrelay_datapath_process(struct xrelay_net *xn, struct xrelay
 	struct xrelay_session *s = side->session;
 	unsigned int idx = xrelay_side_index(side);
 	struct xrelay_side *other = &s->sides[!idx];
-	struct xrelay_network *nw = READ_ONCE(s->overlay);
+	struct xrelay_network *nw = rcu_dereference(s->overlay);
 	const struct xrelay_policy *net_policy = nw ? rcu_dereference(nw->policy) : NULL;
 	unsigned long now = jiffies;
 	enum xrelay_drop reason;
@@ -236,6 +268,14 @@ enum xrelay_verdict xrelay_datapath_process(struct xrelay_net *xn, struct xrelay
 
 	if (xrelay_session_expired(s, now) >= 0) {
 		reason = XRELAY_DROP_EXPIRED;
+		goto drop;
+	}
+	/*
+	 * The relay is a hop, not an origin: two relays latched to each other
+	 * would otherwise pass a datagram back and forth for ever.
+	 */
+	if (flow->ttl <= 1) {
+		reason = XRELAY_DROP_HOP_LIMIT;
 		goto drop;
 	}
 	reason = xrelay_policy_admit(s, net_policy, idx, flow);
@@ -260,6 +300,7 @@ enum xrelay_verdict xrelay_datapath_process(struct xrelay_net *xn, struct xrelay
 		goto drop;
 	flow->saddr = other->key.addr;
 	flow->sport = other->key.port;
+	flow->ttl--;
 	return XRELAY_FORWARD;
 
 drop:

@@ -5,9 +5,10 @@
  * ports are rewritten in place and sent with ip_local_out()/ip6_local_out()
  * marked untracked, so relayed traffic never creates conntrack entries while
  * the operator's OUTPUT and POSTROUTING rules still see it. Everything else
- * continues untouched. Documentation/networking/xrelay/design.rst has why.
+ * continues untouched. Documentation/design.rst has why.
  */
 
+#include <linux/icmpv6.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/netfilter.h>
@@ -21,22 +22,28 @@
 #include <net/netfilter/ipv6/nf_defrag_ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/route.h>
+#include <net/xfrm.h>
 
 #include "datapath.h"
 #include "hook.h"
 #include "netns.h"
+#include "session.h"
 
 /* After defragmentation and the raw table, before conntrack. */
 #define XRELAY_HOOK_PRIORITY_IPV4	(NF_IP_PRI_CONNTRACK - 10)
 #define XRELAY_HOOK_PRIORITY_IPV6	(NF_IP6_PRI_CONNTRACK - 10)
 
-/* Whatever the packet carried in, it leaves as new, untracked traffic. */
+/*
+ * Whatever the packet carried in (conntrack entry, IPsec state, bridge
+ * info, timestamp), it leaves as new, untracked traffic of the relay's,
+ * which fragments it where the next link is smaller, as a source would.
+ */
 static void xrelay_skb_reset(struct sk_buff *skb)
 {
-	nf_reset_ct(skb);
-	nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
+	skb_scrub_packet(skb, false);
 	skb_clear_tstamp(skb);
-	skb->skb_iif = 0;
+	nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
+	skb->ignore_df = 1;
 	/*
 	 * The UDP checksum is updated incrementally below; a receive-side
 	 * CHECKSUM_COMPLETE sum would no longer match the packet.
@@ -63,7 +70,6 @@ static int xrelay_forward_ipv4(struct net *net, struct sk_buff *skb, unsigned in
 			       const struct xrelay_flow *out)
 {
 	__be32 saddr = out->saddr.s6_addr32[3], daddr = out->daddr.s6_addr32[3];
-	u16 frag_max_size = IPCB(skb)->frag_max_size;
 	struct flowi4 fl4 = {
 		.daddr = daddr,
 		.saddr = saddr,
@@ -90,7 +96,8 @@ static int xrelay_forward_ipv4(struct net *net, struct sk_buff *skb, unsigned in
 
 	iph = ip_hdr(skb);
 	uh = (struct udphdr *)(skb->data + thoff);
-	if (uh->check) {
+	/* With CHECKSUM_PARTIAL the field holds the pseudo-header's sum, even 0. */
+	if (skb->ip_summed == CHECKSUM_PARTIAL || uh->check) {
 		inet_proto_csum_replace4(&uh->check, skb, iph->saddr, saddr, true);
 		inet_proto_csum_replace4(&uh->check, skb, iph->daddr, daddr, true);
 		inet_proto_csum_replace2(&uh->check, skb, uh->source, out->sport, false);
@@ -101,14 +108,18 @@ static int xrelay_forward_ipv4(struct net *net, struct sk_buff *skb, unsigned in
 	iph->daddr = daddr;
 	uh->source = out->sport;
 	uh->dest = out->dport;
-	/* The relay is the packet's new origin, not a router on its way. */
-	iph->ttl = ip4_dst_hoplimit(&rt->dst);
+	iph->ttl = min_t(u8, out->ttl, ip4_dst_hoplimit(&rt->dst));
+	/*
+	 * Like WireGuard's own packets, the relay's may be fragmented on the
+	 * way: it is not there to hear about a smaller link further on. A
+	 * fragmentable packet needs an identification of its own.
+	 */
+	iph->frag_off &= ~htons(IP_DF);
 
 	xrelay_skb_reset(skb);
 	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
-	IPCB(skb)->frag_max_size = frag_max_size;
-	skb_dst_drop(skb);
 	skb_dst_set(skb, &rt->dst);
+	ip_select_ident(net, skb, NULL);
 	ip_local_out(net, NULL, skb);
 	return 0;
 }
@@ -116,7 +127,6 @@ static int xrelay_forward_ipv4(struct net *net, struct sk_buff *skb, unsigned in
 static int xrelay_forward_ipv6(struct net *net, struct sk_buff *skb, unsigned int thoff,
 			       const struct xrelay_flow *out)
 {
-	u16 frag_max_size = IP6CB(skb)->frag_max_size;
 	struct flowi6 fl6 = {
 		.daddr = out->daddr,
 		.saddr = out->saddr,
@@ -132,9 +142,17 @@ static int xrelay_forward_ipv6(struct net *net, struct sk_buff *skb, unsigned in
 
 	dst = ip6_route_output(net, NULL, &fl6);
 	ret = dst->error;
-	if (!ret && (dst->dev->flags & IFF_LOOPBACK))
+	if (ret) {
+		dst_release(dst);
+		return ret;
+	}
+	/* Unlike IPv4's output route, IPv6's leaves IPsec policies to the caller. */
+	dst = xfrm_lookup_route(net, dst, flowi6_to_flowi(&fl6), NULL, 0);
+	if (IS_ERR(dst))
+		return PTR_ERR(dst);
+	if (dst->dev->flags & IFF_LOOPBACK)
 		ret = -ENETUNREACH;
-	if (!ret && skb_ensure_writable(skb, thoff + sizeof(*uh)))
+	else if (skb_ensure_writable(skb, thoff + sizeof(*uh)))
 		ret = -ENOMEM;
 	if (ret) {
 		dst_release(dst);
@@ -154,15 +172,47 @@ static int xrelay_forward_ipv6(struct net *net, struct sk_buff *skb, unsigned in
 	ip6h->daddr = out->daddr;
 	uh->source = out->sport;
 	uh->dest = out->dport;
-	ip6h->hop_limit = ip6_dst_hoplimit(dst);
+	ip6h->hop_limit = min_t(u8, out->ttl, ip6_dst_hoplimit(dst));
 
 	xrelay_skb_reset(skb);
 	memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
-	IP6CB(skb)->frag_max_size = frag_max_size;
-	skb_dst_drop(skb);
 	skb_dst_set(skb, dst);
 	ip6_local_out(net, NULL, skb);
 	return 0;
+}
+
+/*
+ * A GRO'ed packet carries one UDP header for datagrams of gso_size payload
+ * bytes each, the last maybe shorter. The policy judges the first; the
+ * others are alike if each starts as the first does, as the transport data
+ * of one WireGuard peer does. UFO (a packet socket's, say) is one datagram.
+ */
+static void xrelay_hook_segments(const struct sk_buff *skb, unsigned int thoff,
+				 unsigned int payload, struct xrelay_flow *flow)
+{
+	unsigned int gso_size = skb_shinfo(skb)->gso_size, off, i;
+	u8 head[sizeof(flow->head)];
+
+	flow->packets = 1;
+	flow->first_len = payload;
+	flow->last_len = payload;
+	flow->segments_alike = true;
+	if (!skb_is_gso(skb) || !(skb_shinfo(skb)->gso_type & SKB_GSO_UDP_L4) || !gso_size ||
+	    payload <= gso_size)
+		return;
+	flow->packets = DIV_ROUND_UP(payload, gso_size);
+	flow->first_len = gso_size;
+	flow->last_len = payload - (flow->packets - 1) * gso_size;
+	for (i = 1; i < flow->packets; i++) {
+		off = thoff + sizeof(struct udphdr) + i * gso_size;
+		memset(head, 0, sizeof(head));
+		skb_copy_bits(skb, off, head, min_t(unsigned int, payload - i * gso_size,
+						     sizeof(head)));
+		if (memcmp(head, flow->head, sizeof(head))) {
+			flow->segments_alike = false;
+			return;
+		}
+	}
 }
 
 /*
@@ -170,13 +220,14 @@ static int xrelay_forward_ipv6(struct net *net, struct sk_buff *skb, unsigned in
  * and hand the packet on. @malformed packets are counted only if they are
  * for a relay port; others are left to the stack to judge.
  */
-static unsigned int xrelay_hook_relay(struct net *net, struct sk_buff *skb, unsigned int thoff,
-				      struct xrelay_flow *flow, bool malformed)
+static unsigned int xrelay_hook_relay(struct net *net, struct sk_buff *skb, bool v4,
+				      unsigned int thoff, struct xrelay_flow *flow,
+				      bool malformed)
 {
 	struct xrelay_net *xn = xrelay_net(net);
 	const struct udphdr *uh;
 	struct xrelay_side *side;
-	unsigned int payload, packets;
+	unsigned int payload;
 	int ret;
 
 	switch (xrelay_datapath_classify(xn, flow, &side)) {
@@ -192,31 +243,25 @@ static unsigned int xrelay_hook_relay(struct net *net, struct sk_buff *skb, unsi
 		xrelay_datapath_count_drop(side, XRELAY_DROP_MALFORMED);
 		return NF_DROP;
 	}
-	/*
-	 * A GRO'ed datagram carries one UDP header for all its segments; the
-	 * protocol guard judges it by its first segment.
-	 */
 	payload = ntohs(uh->len) - sizeof(*uh);
-	packets = skb_is_gso(skb) ? skb_shinfo(skb)->gso_segs : 1;
 	flow->bytes = payload;
-	flow->packets = packets;
-	flow->first_len = packets > 1 ? min_t(unsigned int, payload, skb_shinfo(skb)->gso_size) :
-					payload;
 	memset(flow->head, 0, sizeof(flow->head));
 	skb_copy_bits(skb, thoff + sizeof(*uh), flow->head,
 		      min_t(unsigned int, payload, sizeof(flow->head)));
+	xrelay_hook_segments(skb, thoff, payload, flow);
 	if (xrelay_datapath_process(xn, side, flow) != XRELAY_FORWARD)
 		return NF_DROP;
 
-	if (skb->protocol == htons(ETH_P_IP))
+	if (v4)
 		ret = xrelay_forward_ipv4(net, skb, thoff, flow);
 	else
 		ret = xrelay_forward_ipv6(net, skb, thoff, flow);
 	if (ret) {
+		xrelay_datapath_refund(side, flow);
 		xrelay_datapath_count_drop(side, XRELAY_DROP_NO_ROUTE);
 		return NF_DROP;
 	}
-	xrelay_datapath_count_forward(side, packets, payload, false);
+	xrelay_datapath_count_forward(side, flow->packets, payload, false);
 	return NF_STOLEN;
 }
 
@@ -240,8 +285,36 @@ static unsigned int xrelay_hook_ipv4(void *priv, struct sk_buff *skb,
 	ipv6_addr_set_v4mapped(iph->daddr, &flow.daddr);
 	flow.sport = uh->source;
 	flow.dport = uh->dest;
+	flow.ttl = iph->ttl;
 	/* IP options would need rewriting too (source routes): not relayed. */
-	return xrelay_hook_relay(state->net, skb, thoff, &flow, iph->ihl > 5);
+	return xrelay_hook_relay(state->net, skb, true, thoff, &flow, iph->ihl > 5);
+}
+
+/*
+ * A "packet too big" from a router further on, about a datagram the relay
+ * sent from one of its session ports: no socket takes it, so the relay
+ * learns the path's MTU here and fragments what it sends next to fit.
+ * IPv4 needs no such thing: relayed packets leave without DF.
+ */
+static void xrelay_hook_too_big6(struct net *net, struct sk_buff *skb, unsigned int thoff)
+{
+	unsigned int inner_off = thoff + sizeof(struct icmp6hdr);
+	const struct ipv6hdr *inner;
+	const struct icmp6hdr *ih;
+	const struct udphdr *uh;
+
+	if (!pskb_may_pull(skb, inner_off + sizeof(*inner) + sizeof(*uh)))
+		return;
+	ih = (const struct icmp6hdr *)(skb->data + thoff);
+	inner = (const struct ipv6hdr *)(skb->data + inner_off);
+	uh = (const struct udphdr *)(inner + 1);
+	if (ih->icmp6_type != ICMPV6_PKT_TOOBIG || inner->nexthdr != IPPROTO_UDP ||
+	    !xrelay_ports_lookup(xrelay_net(net), &inner->saddr, uh->source))
+		return;
+	/* ip6_update_pmtu() reads the quoted header at skb->data. */
+	__skb_pull(skb, inner_off);
+	ip6_update_pmtu(skb, net, ih->icmp6_mtu, 0, 0, sock_net_uid(net, NULL));
+	__skb_push(skb, inner_off);
 }
 
 static unsigned int xrelay_hook_ipv6(void *priv, struct sk_buff *skb,
@@ -255,8 +328,20 @@ static unsigned int xrelay_hook_ipv6(void *priv, struct sk_buff *skb,
 	__be16 frag_off;
 	int off;
 
+	/*
+	 * IPv4 in IPv6 clothing is not IPv6: v4-mapped addresses on the wire
+	 * would reach IPv4 sessions, or latch sides with IPv4 peers.
+	 */
+	if (ipv6_addr_v4mapped(&ip6h->saddr) || ipv6_addr_v4mapped(&ip6h->daddr))
+		return NF_ACCEPT;
 	off = ipv6_skip_exthdr(skb, sizeof(*ip6h), &nexthdr, &frag_off);
-	if (off < 0 || nexthdr != IPPROTO_UDP || frag_off)
+	if (off < 0 || frag_off)
+		return NF_ACCEPT;
+	if (nexthdr == IPPROTO_ICMPV6) {
+		xrelay_hook_too_big6(state->net, skb, off);
+		return NF_ACCEPT;
+	}
+	if (nexthdr != IPPROTO_UDP)
 		return NF_ACCEPT;
 	thoff = off;
 	if (!pskb_may_pull(skb, thoff + sizeof(*uh)))
@@ -268,11 +353,12 @@ static unsigned int xrelay_hook_ipv6(void *priv, struct sk_buff *skb,
 	flow.daddr = ip6h->daddr;
 	flow.sport = uh->source;
 	flow.dport = uh->dest;
+	flow.ttl = ip6h->hop_limit;
 	/*
 	 * A zero UDP checksum is invalid over IPv6; extension headers would
 	 * need rewriting (routing headers): neither is relayed.
 	 */
-	return xrelay_hook_relay(state->net, skb, thoff, &flow,
+	return xrelay_hook_relay(state->net, skb, false, thoff, &flow,
 				 !uh->check || ip6h->nexthdr != IPPROTO_UDP);
 }
 

@@ -96,6 +96,12 @@ static int xrelay_instance_validate(struct xrelay_net *xn,
 		NL_SET_ERR_MSG_MOD(extack, "port-min exceeds port-max");
 		return -EINVAL;
 	}
+	/* Peers would drop what a loopback address sends them as martian. */
+	if (xrelay_addr_is_v4(&cfg->addr) ? ipv4_is_loopback(cfg->addr.s6_addr32[3]) :
+					    ipv6_addr_loopback(&cfg->addr)) {
+		NL_SET_ERR_MSG_MOD(extack, "local address is a loopback address, which peers cannot reach");
+		return -EADDRNOTAVAIL;
+	}
 	if (!xrelay_addr_is_local(xn->net, &cfg->addr)) {
 		NL_SET_ERR_MSG_MOD(extack, "local address is not an address of this network namespace");
 		return -EADDRNOTAVAIL;
@@ -153,6 +159,18 @@ int xrelay_instance_create(struct xrelay_net *xn, struct xrelay_instance_config 
 	inst->port_min = cfg->port_min;
 	inst->port_max = cfg->port_max;
 
+	/*
+	 * The hook first: once in the table, the instance is visible to the
+	 * other family's hook, and could no longer be freed without a grace
+	 * period.
+	 */
+	if (!xn->family_instances[family]) {
+		ret = xrelay_hook_enable(xn->net, family == 0 ? AF_INET : AF_INET6);
+		if (ret) {
+			NL_SET_ERR_MSG_MOD(extack, "cannot register the packet hook");
+			goto err_free_stats;
+		}
+	}
 	if (cfg->id) {
 		inst->id = cfg->id;
 		ret = xa_insert(&xn->instances, cfg->id, inst, GFP_KERNEL_ACCOUNT);
@@ -164,21 +182,14 @@ int xrelay_instance_create(struct xrelay_net *xn, struct xrelay_instance_config 
 		ret = xa_alloc(&xn->instances, &inst->id, inst, xa_limit_32b, GFP_KERNEL_ACCOUNT);
 	}
 	if (ret)
-		goto err_free_stats;
-
-	if (!xn->family_instances[family]) {
-		ret = xrelay_hook_enable(xn->net, family == 0 ? AF_INET : AF_INET6);
-		if (ret) {
-			NL_SET_ERR_MSG_MOD(extack, "cannot register the packet hook");
-			goto err_erase;
-		}
-	}
+		goto err_hook;
 	xn->family_instances[family]++;
 	cfg->id = inst->id;
 	return 0;
 
-err_erase:
-	xa_erase(&xn->instances, inst->id);
+err_hook:
+	if (!xn->family_instances[family])
+		xrelay_hook_disable(xn->net, family == 0 ? AF_INET : AF_INET6);
 err_free_stats:
 	free_percpu(inst->stats);
 err_free:

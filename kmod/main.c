@@ -26,7 +26,6 @@ static int __init xrelay_init(void)
 	if (ret)
 		goto err_netlink;
 	xrelay_xdp_init();
-	pr_info("UDP port-pair relay loaded\n");
 	return 0;
 
 err_netlink:

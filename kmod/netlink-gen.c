@@ -52,6 +52,7 @@ const struct nla_policy xrelay_stats_nl_policy[XRELAY_A_STATS_MAX + 1] = {
 	[XRELAY_A_STATS_DROP_QUOTA] = { .type = NLA_U64, },
 	[XRELAY_A_STATS_DROP_ACL] = { .type = NLA_U64, },
 	[XRELAY_A_STATS_PACKETS_XDP] = { .type = NLA_U64, },
+	[XRELAY_A_STATS_DROP_HOP_LIMIT] = { .type = NLA_U64, },
 };
 
 const struct nla_policy xrelay_side_nl_policy[XRELAY_A_SIDE_MAX + 1] = {

@@ -41,13 +41,28 @@ int xrelay_nl_put_addr(struct sk_buff *skb, int v4_type, int v6_type,
 	return nla_put_in6_addr(skb, v6_type, addr);
 }
 
+/* Each drop reason's counter in the stats set, by enum xrelay_drop. */
+static const u16 xrelay_nl_drop_attrs[XRELAY_DROP_NR] = {
+	[XRELAY_DROP_NO_SESSION] = XRELAY_A_STATS_DROP_NO_SESSION,
+	[XRELAY_DROP_UNKNOWN_SOURCE] = XRELAY_A_STATS_DROP_UNKNOWN_SOURCE,
+	[XRELAY_DROP_NOT_PAIRED] = XRELAY_A_STATS_DROP_NOT_PAIRED,
+	[XRELAY_DROP_EXPIRED] = XRELAY_A_STATS_DROP_EXPIRED,
+	[XRELAY_DROP_DENIED] = XRELAY_A_STATS_DROP_DENIED,
+	[XRELAY_DROP_NO_ROUTE] = XRELAY_A_STATS_DROP_NO_ROUTE,
+	[XRELAY_DROP_BAD_SOURCE] = XRELAY_A_STATS_DROP_BAD_SOURCE,
+	[XRELAY_DROP_MALFORMED] = XRELAY_A_STATS_DROP_MALFORMED,
+	[XRELAY_DROP_PROTOCOL] = XRELAY_A_STATS_DROP_PROTOCOL,
+	[XRELAY_DROP_RATE_LIMIT] = XRELAY_A_STATS_DROP_RATE_LIMIT,
+	[XRELAY_DROP_QUOTA] = XRELAY_A_STATS_DROP_QUOTA,
+	[XRELAY_DROP_ACL] = XRELAY_A_STATS_DROP_ACL,
+	[XRELAY_DROP_HOP_LIMIT] = XRELAY_A_STATS_DROP_HOP_LIMIT,
+};
+
 int xrelay_nl_put_stats(struct sk_buff *skb, int type, const struct xrelay_stats *st)
 {
 	struct nlattr *nest = nla_nest_start(skb, type);
 	int i;
 
-	BUILD_BUG_ON(XRELAY_A_STATS_DROP_NO_SESSION + XRELAY_DROP_NR - 1 !=
-		     XRELAY_A_STATS_DROP_ACL);
 	if (!nest)
 		return -EMSGSIZE;
 	if (nla_put_u64_64bit(skb, XRELAY_A_STATS_PACKETS, st->packets, 0) ||
@@ -55,7 +70,7 @@ int xrelay_nl_put_stats(struct sk_buff *skb, int type, const struct xrelay_stats
 	    nla_put_u64_64bit(skb, XRELAY_A_STATS_BYTES, st->bytes, 0))
 		goto cancel;
 	for (i = 0; i < XRELAY_DROP_NR; i++)
-		if (nla_put_u64_64bit(skb, XRELAY_A_STATS_DROP_NO_SESSION + i, st->drops[i], 0))
+		if (nla_put_u64_64bit(skb, xrelay_nl_drop_attrs[i], st->drops[i], 0))
 			goto cancel;
 	nla_nest_end(skb, nest);
 	return 0;

@@ -47,6 +47,14 @@ static int __net_init xrelay_net_init(struct net *net)
 	/* A sample for diagnosis; the counters are exact. */
 	ratelimit_state_init(&xn->drop_events, HZ, 10);
 	ratelimit_set_flags(&xn->drop_events, RATELIMIT_MSG_ON_RELEASE);
+	/*
+	 * Latches come one per side and peer, but a spray of one datagram per
+	 * waiting port, or every peer coming back after an outage, would
+	 * otherwise become a burst of atomic allocations in softirq and
+	 * overflow the listeners' sockets. Sessions show their peers.
+	 */
+	ratelimit_state_init(&xn->learned_events, HZ, 100);
+	ratelimit_set_flags(&xn->learned_events, RATELIMIT_MSG_ON_RELEASE);
 	xn->session_limit = XRELAY_DEFAULT_SESSION_LIMIT;
 	ret = xrelay_ports_init(xn);
 	if (ret)
@@ -55,7 +63,12 @@ static int __net_init xrelay_net_init(struct net *net)
 	return 0;
 }
 
-static void __net_exit xrelay_net_exit(struct net *net)
+/*
+ * Unregistering a netfilter hook does not wait for packets inside it. The
+ * namespace core runs an RCU grace period between every subsystem's
+ * pre_exit and exit, so the hooks go here and the tables they read in exit.
+ */
+static void __net_exit xrelay_net_pre_exit(struct net *net)
 {
 	struct xrelay_net *xn = xrelay_net(net);
 
@@ -64,6 +77,12 @@ static void __net_exit xrelay_net_exit(struct net *net)
 	xrelay_instances_destroy_all(xn);
 	xrelay_networks_destroy_all(xn);
 	mutex_unlock(&xn->lock);
+}
+
+static void __net_exit xrelay_net_exit(struct net *net)
+{
+	struct xrelay_net *xn = xrelay_net(net);
+
 	xrelay_ports_uninit(xn);
 	xa_destroy(&xn->sessions);
 	xa_destroy(&xn->instances);
@@ -72,6 +91,7 @@ static void __net_exit xrelay_net_exit(struct net *net)
 
 static struct pernet_operations xrelay_net_ops = {
 	.init = xrelay_net_init,
+	.pre_exit = xrelay_net_pre_exit,
 	.exit = xrelay_net_exit,
 	.id = &xrelay_net_id,
 	.size = sizeof(struct xrelay_net),

@@ -32,8 +32,9 @@ struct xrelay_hub_index;
  *	netfilter hook and defragmentation of a family are on while nonzero
  * @gc: periodic expiry of idle and outlived sessions
  * @expiry: sessions by the second they may end, modulo XRELAY_EXPIRY_SLOTS
- * @expiry_next: the next second (jiffies / HZ) whose slot the GC looks at
+ * @expiry_next: the next second (64-bit jiffies / HZ) whose slot the GC looks at
  * @drop_events: paces policy-drop notifications from the datapath
+ * @learned_events: paces side-learned notifications from the datapath
  * @hub_index: overlay interface name -> network, for networks with a hub
  * @hub_hooks: whether the hub hook and conntrack are on (under @lock)
  */
@@ -50,8 +51,9 @@ struct xrelay_net {
 	unsigned int family_instances[2];
 	struct delayed_work gc;
 	struct hlist_head expiry[XRELAY_EXPIRY_SLOTS];
-	unsigned long expiry_next;
+	u64 expiry_next;
 	struct ratelimit_state drop_events;
+	struct ratelimit_state learned_events;
 	struct xrelay_hub_index __rcu *hub_index;
 	bool hub_hooks;
 };

@@ -73,7 +73,7 @@ int xrelay_network_create(struct xrelay_net *xn, u32 id, struct xrelay_policy *p
 
 	xa_for_each(&xn->sessions, i, s) {
 		if (s->network == id) {
-			WRITE_ONCE(s->overlay, nw);
+			rcu_assign_pointer(s->overlay, nw);
 			nw->sessions++;
 		}
 	}

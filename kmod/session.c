@@ -8,6 +8,7 @@
  */
 
 #include <linux/jiffies.h>
+#include <linux/moduleparam.h>
 #include <linux/siphash.h>
 #include <linux/slab.h>
 
@@ -18,6 +19,19 @@
 #include "session.h"
 
 static siphash_key_t xrelay_ports_secret __read_mostly;
+
+/*
+ * Any user may own a network namespace through a user namespace (Debian
+ * allows unprivileged ones), and a namespace's own session limit is its
+ * owner's to raise. What all such namespaces hold together is capped here,
+ * by the host's root only: not every table a session grows is charged to
+ * its owner's memory cgroup (the port table's buckets are not).
+ */
+static unsigned int xrelay_userns_max_sessions __read_mostly = 65536;
+module_param_named(userns_max_sessions, xrelay_userns_max_sessions, uint, 0644);
+MODULE_PARM_DESC(userns_max_sessions,
+		 "Most sessions all network namespaces owned by user namespaces other than the initial one may hold together (default 65536)");
+static atomic_t xrelay_userns_sessions = ATOMIC_INIT(0);
 
 /* Its own cache: sessions pack tightly and show up in /proc/slabinfo. */
 static struct kmem_cache *xrelay_session_cache __read_mostly;
@@ -65,9 +79,13 @@ void xrelay_session_cache_uninit(void)
 	kmem_cache_destroy(xrelay_session_cache);
 }
 
+/* The seed goes into the key: a rehash with a new seed splits every chain. */
 static u32 xrelay_ports_hash(const void *data, u32 len, u32 seed)
 {
-	return (u32)siphash(data, sizeof(struct xrelay_key), &xrelay_ports_secret) ^ seed;
+	siphash_key_t key = xrelay_ports_secret;
+
+	key.key[0] ^= seed;
+	return (u32)siphash(data, sizeof(struct xrelay_key), &key);
 }
 
 static const struct rhashtable_params xrelay_ports_params = {
@@ -224,6 +242,13 @@ static int xrelay_session_validate(struct xrelay_net *xn, const struct xrelay_in
 		xrelay_nl_notify_limit(xn);
 		return -ENOSPC;
 	}
+	if (xn->net->user_ns != &init_user_ns &&
+	    atomic_read(&xrelay_userns_sessions) >= READ_ONCE(xrelay_userns_max_sessions)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "host-wide session limit of user namespaces reached (module parameter userns_max_sessions)");
+		xrelay_nl_notify_limit(xn);
+		return -ENOSPC;
+	}
 	return xrelay_network_room(xn, cfg->network ?: inst->network, extack);
 }
 
@@ -252,11 +277,22 @@ static unsigned long xrelay_session_deadline(const struct xrelay_session *s)
 	return deadline;
 }
 
+/*
+ * The wheel counts seconds in 64 bits: jiffies / HZ would jump back to 0
+ * where jiffies has 32 bits and wraps, and the wheel would stop turning.
+ */
+static u64 xrelay_expiry_now(void)
+{
+	return div_u64(get_jiffies_64(), HZ);
+}
+
 static void xrelay_expiry_queue(struct xrelay_net *xn, struct xrelay_session *s)
 {
-	unsigned long second = DIV_ROUND_UP(xrelay_session_deadline(s), HZ);
+	u64 now = get_jiffies_64();
+	long ahead = (long)(xrelay_session_deadline(s) - (unsigned long)now);
+	u64 second = DIV_ROUND_UP_ULL(now + ahead, HZ);
 
-	if (time_before(second, xn->expiry_next))
+	if (second < xn->expiry_next)
 		second = xn->expiry_next;
 	hlist_add_head(&s->expiry, &xn->expiry[second % XRELAY_EXPIRY_SLOTS]);
 }
@@ -394,6 +430,7 @@ int xrelay_session_create(struct xrelay_net *xn, struct xrelay_session *s,
 			  struct netlink_ext_ack *extack)
 {
 	struct xrelay_instance *inst;
+	struct xrelay_network *nw;
 	int i, ret;
 
 	lockdep_assert_held(&xn->lock);
@@ -411,7 +448,8 @@ int xrelay_session_create(struct xrelay_net *xn, struct xrelay_session *s,
 	seqlock_init(&s->peer_lock);
 	s->instance = inst;
 	s->network = cfg->network ?: inst->network;
-	s->overlay = xa_load(&xn->networks, s->network);
+	nw = xa_load(&xn->networks, s->network);
+	RCU_INIT_POINTER(s->overlay, nw);
 	s->created = jiffies;
 	s->idle_timeout = cfg->idle_timeout * HZ;
 	s->lifetime = cfg->lifetime * HZ;
@@ -430,11 +468,13 @@ int xrelay_session_create(struct xrelay_net *xn, struct xrelay_session *s,
 		goto err_remove_a;
 
 	inst->sessions++;
-	if (s->overlay)
-		s->overlay->sessions++;
+	if (nw)
+		nw->sessions++;
+	if (xn->net->user_ns != &init_user_ns)
+		atomic_inc(&xrelay_userns_sessions);
 	/* The wheel stands still while the namespace has no sessions. */
 	if (!xn->session_count++)
-		xn->expiry_next = jiffies / HZ;
+		xn->expiry_next = xrelay_expiry_now();
 	xrelay_expiry_queue(xn, s);
 	xrelay_gc_schedule(xn);
 	*id = s->id;
@@ -465,14 +505,19 @@ err_msg:
  */
 void xrelay_session_destroy(struct xrelay_net *xn, struct xrelay_session *s)
 {
+	struct xrelay_network *nw;
+
 	lockdep_assert_held(&xn->lock);
 	rhashtable_remove_fast(&xn->ports, &s->sides[0].node, xrelay_ports_params);
 	rhashtable_remove_fast(&xn->ports, &s->sides[1].node, xrelay_ports_params);
 	xa_erase(&xn->sessions, s->id);
 	hlist_del_init(&s->expiry);
 	s->instance->sessions--;
-	if (s->overlay)
-		s->overlay->sessions--;
+	nw = rcu_dereference_protected(s->overlay, lockdep_is_held(&xn->lock));
+	if (nw)
+		nw->sessions--;
+	if (xn->net->user_ns != &init_user_ns)
+		atomic_dec(&xrelay_userns_sessions);
 	xn->session_count--;
 	call_rcu(&s->rcu, xrelay_session_free_rcu);
 }
@@ -570,15 +615,15 @@ static void xrelay_expiry_slot(struct xrelay_net *xn, struct hlist_head *slot)
  */
 bool xrelay_sessions_expire(struct xrelay_net *xn)
 {
-	unsigned long now;
 	bool remaining;
+	u64 now;
 
 	mutex_lock(&xn->lock);
-	now = jiffies / HZ;
+	now = xrelay_expiry_now();
 	/* After a long stall one turn of the wheel sees every slot. */
-	if (time_after(now, xn->expiry_next + XRELAY_EXPIRY_SLOTS))
+	if (now > xn->expiry_next + XRELAY_EXPIRY_SLOTS)
 		xn->expiry_next = now - XRELAY_EXPIRY_SLOTS;
-	while (!time_after(xn->expiry_next, now) && xn->session_count)
+	while (xn->expiry_next <= now && xn->session_count)
 		xrelay_expiry_slot(xn, &xn->expiry[xn->expiry_next++ % XRELAY_EXPIRY_SLOTS]);
 	remaining = xn->session_count > 0;
 	mutex_unlock(&xn->lock);

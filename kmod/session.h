@@ -83,7 +83,7 @@ struct xrelay_session {
 	struct xrelay_stats_block *stats_block;
 	u32 id;
 	u32 network;
-	struct xrelay_network *overlay;
+	struct xrelay_network __rcu *overlay;
 	struct xrelay_policy *policy;
 	struct xrelay_bucket bucket;
 	atomic64_t quota_used;

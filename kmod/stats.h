@@ -5,7 +5,7 @@
 #include <linux/percpu.h>
 #include <linux/u64_stats_sync.h>
 
-/* In the order of the drop attributes of the stats set in the netlink spec. */
+/* The drop reasons; netlink.c maps each to its attribute of the stats set. */
 enum xrelay_drop {
 	XRELAY_DROP_NO_SESSION,
 	XRELAY_DROP_UNKNOWN_SOURCE,
@@ -19,6 +19,7 @@ enum xrelay_drop {
 	XRELAY_DROP_RATE_LIMIT,
 	XRELAY_DROP_QUOTA,
 	XRELAY_DROP_ACL,
+	XRELAY_DROP_HOP_LIMIT,
 	XRELAY_DROP_NR,
 };
 

@@ -15,6 +15,7 @@
 #include <linux/bpf.h>
 #include <linux/btf.h>
 #include <linux/btf_ids.h>
+#include <linux/etherdevice.h>
 #include <linux/if_arp.h>
 #include <linux/if_vlan.h>
 #include <linux/netdevice.h>
@@ -23,6 +24,7 @@
 #include <net/ndisc.h>
 #include <net/route.h>
 #include <net/xdp.h>
+#include <net/xfrm.h>
 
 #include "datapath.h"
 #include "netns.h"
@@ -30,9 +32,33 @@
 #include "xdp.h"
 #include "xrelay_xdp.h"
 
+/*
+ * Whether a frame redirected to @dev would leave, rather than be dropped
+ * by XDP's transmit path. Generic XDP sends through the stack and needs
+ * the device up only; native XDP needs a driver that transmits XDP frames,
+ * and a veth passes them on only to a peer whose NAPI runs (XDP or GRO
+ * there). Bridges, macvlans, bonds' uppers and down links take the stack.
+ */
+static bool xrelay_xdp_can_xmit(const struct net_device *rxdev, struct net_device *dev)
+{
+	struct net_device *peer;
+
+	if (!netif_running(dev) || !netif_carrier_ok(dev))
+		return false;
+	if (rcu_access_pointer(rxdev->xdp_prog))
+		return true;
+	if (!dev->netdev_ops->ndo_xdp_xmit)
+		return false;
+	if (!dev->netdev_ops->ndo_get_peer_dev)
+		return true;
+	peer = dev->netdev_ops->ndo_get_peer_dev(dev);
+	return peer && netif_running(peer) &&
+	       (dev_xdp_prog_count(peer) || (peer->wanted_features & NETIF_F_GRO));
+}
+
 /* Fills in the link layer; false if the stack must resolve or send it. */
-static bool xrelay_xdp_link(struct net_device *dev, struct neighbour *neigh,
-			    struct xrelay_xdp_flow *x)
+static bool xrelay_xdp_link(const struct net_device *rxdev, struct net_device *dev,
+			    struct neighbour *neigh, struct xrelay_xdp_flow *x)
 {
 	if (!neigh || !(READ_ONCE(neigh->nud_state) & NUD_VALID))
 		return false;
@@ -44,15 +70,20 @@ static bool xrelay_xdp_link(struct net_device *dev, struct neighbour *neigh,
 		x->vlan = 0;
 		memcpy(x->smac, dev->dev_addr, ETH_ALEN);
 	}
-	if (dev->type != ARPHRD_ETHER || dev->addr_len != ETH_ALEN)
+	if (dev->type != ARPHRD_ETHER || dev->addr_len != ETH_ALEN ||
+	    !xrelay_xdp_can_xmit(rxdev, dev))
 		return false;
 	neigh_ha_snapshot(x->dmac, neigh, neigh->dev);
 	x->ifindex = dev->ifindex;
 	return true;
 }
 
-static bool xrelay_xdp_route4(struct net *net, const struct xrelay_flow *f,
-			      struct xrelay_xdp_flow *x)
+/*
+ * The packet leaves with a TTL one less than it came with (@f->ttl), and
+ * never more than the route's, as the hook sends it.
+ */
+static bool xrelay_xdp_route4(struct net *net, const struct net_device *rxdev,
+			      const struct xrelay_flow *f, struct xrelay_xdp_flow *x)
 {
 	struct flowi4 fl4 = {
 		.daddr = f->daddr.s6_addr32[3],
@@ -67,11 +98,14 @@ static bool xrelay_xdp_route4(struct net *net, const struct xrelay_flow *f,
 	rt = ip_route_output_key(net, &fl4);
 	if (IS_ERR(rt))
 		return false;
-	/* Too big: the stack fragments it or says so. */
-	if (rt->rt_type == RTN_UNICAST && rt->rt_gw_family != AF_INET6 &&
+	/*
+	 * Too big: the stack fragments it. Under an IPsec policy the route is
+	 * a bundle whose transforms only the stack applies.
+	 */
+	if (rt->rt_type == RTN_UNICAST && rt->rt_gw_family != AF_INET6 && !rt->dst.xfrm &&
 	    x->payload + sizeof(struct iphdr) + sizeof(struct udphdr) <= dst_mtu(&rt->dst)) {
-		x->hop_limit = ip4_dst_hoplimit(&rt->dst);
-		ok = xrelay_xdp_link(rt->dst.dev,
+		x->hop_limit = min_t(u8, f->ttl - 1, ip4_dst_hoplimit(&rt->dst));
+		ok = xrelay_xdp_link(rxdev, rt->dst.dev,
 				     __ipv4_neigh_lookup_noref(rt->dst.dev,
 							       (__force u32)rt_nexthop(rt, fl4.daddr)),
 				     x);
@@ -80,8 +114,8 @@ static bool xrelay_xdp_route4(struct net *net, const struct xrelay_flow *f,
 	return ok;
 }
 
-static bool xrelay_xdp_route6(struct net *net, const struct xrelay_flow *f,
-			      struct xrelay_xdp_flow *x)
+static bool xrelay_xdp_route6(struct net *net, const struct net_device *rxdev,
+			      const struct xrelay_flow *f, struct xrelay_xdp_flow *x)
 {
 	struct flowi6 fl6 = {
 		.daddr = f->daddr,
@@ -94,10 +128,17 @@ static bool xrelay_xdp_route6(struct net *net, const struct xrelay_flow *f,
 	bool ok = false;
 
 	dst = ip6_route_output(net, NULL, &fl6);
-	if (!dst->error && !(dst->dev->flags & IFF_LOOPBACK) &&
+	if (dst->error) {
+		dst_release(dst);
+		return false;
+	}
+	dst = xfrm_lookup_route(net, dst, flowi6_to_flowi(&fl6), NULL, 0);
+	if (IS_ERR(dst))
+		return false;
+	if (!dst->xfrm && !(dst->dev->flags & IFF_LOOPBACK) &&
 	    x->payload + sizeof(struct ipv6hdr) + sizeof(struct udphdr) <= dst_mtu(dst)) {
-		x->hop_limit = ip6_dst_hoplimit(dst);
-		ok = xrelay_xdp_link(dst->dev,
+		x->hop_limit = min_t(u8, f->ttl - 1, ip6_dst_hoplimit(dst));
+		ok = xrelay_xdp_link(rxdev, dst->dev,
 				     __ipv6_neigh_lookup_noref(dst->dev,
 							       rt6_nexthop((struct rt6_info *)dst,
 									   &fl6.daddr)),
@@ -112,8 +153,9 @@ static bool xrelay_xdp_route6(struct net *net, const struct xrelay_flow *f,
  * core will rewrite it to. Looked up before the core decides, so that a
  * packet the stack must finish is not metered twice by the policy.
  */
-static bool xrelay_xdp_route(struct net *net, struct xrelay_side *side,
-			     struct xrelay_xdp_flow *x, struct xrelay_flow *out)
+static bool xrelay_xdp_route(struct net *net, const struct net_device *rxdev,
+			     struct xrelay_side *side, struct xrelay_xdp_flow *x,
+			     const struct xrelay_flow *in, struct xrelay_flow *out)
 {
 	const struct xrelay_session *s = side->session;
 	const struct xrelay_side *other = &s->sides[!xrelay_side_index(side)];
@@ -130,14 +172,32 @@ static bool xrelay_xdp_route(struct net *net, struct xrelay_side *side,
 		return true;	/* the core drops it as not paired */
 	out->saddr = other->key.addr;
 	out->sport = other->key.port;
+	out->ttl = in->ttl;
 	if (xrelay_addr_is_v4(&out->daddr))
-		return xrelay_xdp_route4(net, out, x);
-	return xrelay_xdp_route6(net, out, x);
+		return xrelay_xdp_route4(net, rxdev, out, x);
+	return xrelay_xdp_route6(net, rxdev, out, x);
 }
 
-static struct net *xrelay_xdp_netns(struct xdp_md *ctx)
+static struct net_device *xrelay_xdp_dev(struct xdp_md *ctx)
 {
-	return dev_net(((struct xdp_buff *)ctx)->rxq->dev);
+	return ((struct xdp_buff *)ctx)->rxq->dev;
+}
+
+/*
+ * What the stack would take for another host's (a promiscuous device's
+ * PACKET_OTHERHOST), or what claims more payload than the frame holds (a
+ * VLAN tag's 4 bytes aside), is not the fast path's to relay.
+ */
+static bool xrelay_xdp_frame_ok(struct xdp_md *ctx, const struct xrelay_xdp_flow *flow, bool v4)
+{
+	const struct xdp_buff *xdp = (const struct xdp_buff *)ctx;
+	unsigned int headers = ETH_HLEN + sizeof(struct udphdr) +
+			       (v4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr));
+	const struct ethhdr *eth = xdp->data;
+
+	return xdp->data + headers <= xdp->data_end &&
+	       ether_addr_equal(eth->h_dest, xdp->rxq->dev->dev_addr) &&
+	       flow->payload <= xdp->data_end - xdp->data - headers;
 }
 
 __diag_push();
@@ -152,51 +212,77 @@ __diag_ignore_all("-Wmissing-prototypes",
  * @flow__sz: sizeof(*@flow)
  *
  * Learning and drops happen here, as in the hook. A packet to forward whose
- * route or neighbour is not ready is passed up for the stack to handle;
- * passing up is always safe, since latching is idempotent and forwarding is
- * counted only by xrelay_xdp_forwarded(), once the program sends it.
+ * route or neighbour is not ready, or whose way out XDP cannot take, is
+ * passed up for the stack to handle; passing up is always safe, since
+ * latching is idempotent and forwarding is counted only by
+ * xrelay_xdp_forwarded(), once the program sends it.
  *
+ * Context: any a BPF program runs in: softirq for XDP, process context with
+ * BH enabled for BPF_PROG_TEST_RUN. The datapath's locks are taken in
+ * softirq too, so bottom halves are kept off here.
  * Return: an enum xrelay_xdp_verdict.
  */
 noinline int xrelay_xdp_decide(struct xdp_md *ctx, struct xrelay_xdp_flow *flow, int flow__sz)
 {
-	struct net *net = xrelay_xdp_netns(ctx);
+	struct net_device *rxdev = xrelay_xdp_dev(ctx);
+	struct net *net = dev_net(rxdev);
 	struct xrelay_net *xn = xrelay_net(net);
 	struct xrelay_flow f, routed = {};
 	struct xrelay_side *side;
+	int verdict = XRELAY_XDP_PASS;
 
-	if (flow__sz != sizeof(*flow))
+	/* The verifier lets a map lookup's unchecked result through here. */
+	if (!flow || flow__sz != sizeof(*flow))
 		return XRELAY_XDP_PASS;
 	memcpy(&f.saddr, flow->saddr, sizeof(f.saddr));
 	memcpy(&f.daddr, flow->daddr, sizeof(f.daddr));
+	/* IPv4 in IPv6 clothing is for the stack to refuse, see the hook. */
+	if (xrelay_addr_is_v4(&f.saddr) != xrelay_addr_is_v4(&f.daddr) ||
+	    !xrelay_xdp_frame_ok(ctx, flow, xrelay_addr_is_v4(&f.daddr)))
+		return XRELAY_XDP_PASS;
 	f.sport = (__force __be16)flow->sport;
 	f.dport = (__force __be16)flow->dport;
+	f.ttl = flow->hop_limit;
 	f.bytes = flow->payload;
 	f.packets = 1;
 	f.first_len = flow->payload;
+	f.last_len = flow->payload;
+	f.segments_alike = true;
 	memcpy(f.head, flow->head, sizeof(f.head));
 
+	local_bh_disable();
+	rcu_read_lock();
 	switch (xrelay_datapath_classify(xn, &f, &side)) {
 	case XRELAY_PASS:
-		return XRELAY_XDP_PASS;
+		goto out;
 	case XRELAY_DROP:
-		return XRELAY_XDP_DROP;
+		verdict = XRELAY_XDP_DROP;
+		goto out;
 	case XRELAY_FORWARD:
 		break;
 	}
-	if (!xrelay_xdp_route(net, side, flow, &routed))
-		return XRELAY_XDP_PASS;
-	if (xrelay_datapath_process(xn, side, &f) != XRELAY_FORWARD)
-		return XRELAY_XDP_DROP;
+	/* Expired, looping or unpaired: the core drops and counts it. */
+	if (f.ttl > 1 && !xrelay_xdp_route(net, rxdev, side, flow, &f, &routed))
+		goto out;
+	if (xrelay_datapath_process(xn, side, &f) != XRELAY_FORWARD) {
+		verdict = XRELAY_XDP_DROP;
+		goto out;
+	}
 	/* The other side relearned in between: rare, and the stack copes. */
-	if (!ipv6_addr_equal(&f.daddr, &routed.daddr) || f.dport != routed.dport)
-		return XRELAY_XDP_PASS;
+	if (!ipv6_addr_equal(&f.daddr, &routed.daddr) || f.dport != routed.dport) {
+		xrelay_datapath_refund(side, &f);
+		goto out;
+	}
 
 	memcpy(flow->saddr, &f.saddr, sizeof(flow->saddr));
 	memcpy(flow->daddr, &f.daddr, sizeof(flow->daddr));
 	flow->sport = (__force __u16)f.sport;
 	flow->dport = (__force __u16)f.dport;
-	return XRELAY_XDP_FORWARD;
+	verdict = XRELAY_XDP_FORWARD;
+out:
+	rcu_read_unlock();
+	local_bh_enable();
+	return verdict;
 }
 
 /**
@@ -207,21 +293,27 @@ noinline int xrelay_xdp_decide(struct xdp_md *ctx, struct xrelay_xdp_flow *flow,
  *
  * The rewritten source is the relay port of the side the packet leaves by;
  * the packet is counted on the other side, where it came in.
+ *
+ * Context: as xrelay_xdp_decide().
  */
 noinline void xrelay_xdp_forwarded(struct xdp_md *ctx, struct xrelay_xdp_flow *flow,
 				   int flow__sz)
 {
-	struct xrelay_net *xn = xrelay_net(xrelay_xdp_netns(ctx));
+	struct xrelay_net *xn = xrelay_net(dev_net(xrelay_xdp_dev(ctx)));
 	struct xrelay_side *out;
 	struct in6_addr saddr;
 
-	if (flow__sz != sizeof(*flow))
+	if (!flow || flow__sz != sizeof(*flow))
 		return;
 	memcpy(&saddr, flow->saddr, sizeof(saddr));
+	local_bh_disable();
+	rcu_read_lock();
 	out = xrelay_ports_lookup(xn, &saddr, (__force __be16)flow->sport);
 	if (out)
 		xrelay_datapath_count_forward(&out->session->sides[!xrelay_side_index(out)],
 					      1, flow->payload, true);
+	rcu_read_unlock();
+	local_bh_enable();
 }
 
 __diag_pop();

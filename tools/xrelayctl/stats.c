@@ -24,6 +24,7 @@ static const struct {
 	[XRELAY_A_STATS_DROP_RATE_LIMIT] = { "drop_rate_limit", "rate-limit" },
 	[XRELAY_A_STATS_DROP_QUOTA] = { "drop_quota", "quota" },
 	[XRELAY_A_STATS_DROP_ACL] = { "drop_acl", "acl" },
+	[XRELAY_A_STATS_DROP_HOP_LIMIT] = { "drop_hop_limit", "hop-limit" },
 };
 
 /*
