@@ -17,10 +17,12 @@
 
 source "$(dirname "$0")/common.sh"
 
-BOGUS4="127.0.0.1 224.0.0.1 255.255.255.255 0.0.0.0 $RELAY4"
-BOGUS6="::1 ff02::1 :: $RELAY6"
+# Loopback and what stands for it (NAT64, 6to4, IPv4-compatible), link-local
+# (which link?), reserved, "this network" (0/8), and the relay itself.
+BOGUS4="127.0.0.1 224.0.0.1 255.255.255.255 0.0.0.0 0.1.2.3 240.0.0.1 169.254.1.1 $RELAY4"
+BOGUS6="::1 ff02::1 :: fe80::1 ::127.0.0.1 64:ff9b::7f00:1 2002:7f00:1::1 $RELAY6"
 
-ktap_plan $((18 + $(wc -w <<< "$BOGUS4 $BOGUS6")))
+ktap_plan $((20 + $(wc -w <<< "$BOGUS4 $BOGUS6")))
 
 setup_topology || ktap_bail "three namespaces wired"
 
@@ -95,6 +97,11 @@ for addr in $BOGUS6; do
 		rctl session add instance "$inst6" a 20010 b 20011 peer "[$addr]:5000"
 done
 check_value "the refused sessions left nothing behind" "3" netns_get .sessions
+# Peers would drop what a loopback source sends them.
+check_refused "an instance on 127.0.0.1 refused" "^Error: xrelay: local address is a loopback" \
+	rctl instance add network 10 addr 127.0.0.1 ports 21000-21099
+check_refused "an instance on ::1 refused" "^Error: xrelay: local address is a loopback" \
+	rctl instance add network 10 addr ::1 ports 21000-21099
 check_fails "their ports are still free" rctl session show instance "$inst4" port 20010
 
 ktap_finish

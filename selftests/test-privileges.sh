@@ -17,7 +17,7 @@ NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bou
 # xrelayctl's own report of EPERM, not some other tool's.
 EPERM_MSG="^Error: .*Operation not permitted"
 
-ktap_plan 18
+ktap_plan 21
 
 nobody_ctl()
 {
@@ -78,5 +78,31 @@ check_value "and sees only its own objects" "5 1 1" \
 	jq -r '"\(.session_limit) \(.sessions) \(.instances)"' "$TEST_TMP/own-stats.json"
 check_value "while the relay ns is untouched" "$before" \
 	eval 'rctl -j stats | jq -c "[.session_limit, .sessions, .instances]"'
+
+# What namespaces of user namespaces hold together is the host's to cap:
+# their owners may raise their own limit, not this one.
+CAP=/sys/module/xrelay/parameters/userns_max_sessions
+cat > "$TEST_TMP/capped.sh" <<-EOF
+	ip link set lo up
+	ip link add relay0 type dummy
+	ip link set relay0 up
+	ip addr add $RELAY4/32 dev relay0
+	"$XRELAYCTL" limit 100 || exit
+	inst=\$("$XRELAYCTL" instance add network 10 addr $RELAY4 ports 20000-20099) || exit
+	"$XRELAYCTL" session add instance "\$inst" a 20000 b 20001 > /dev/null || exit
+	"$XRELAYCTL" session add instance "\$inst" a 20002 b 20003 > /dev/null || exit
+	"$XRELAYCTL" session add instance "\$inst" a 20004 b 20005
+EOF
+chmod 644 "$TEST_TMP/capped.sh"
+cap_before=$(cat "$CAP")
+check_fails "userns root cannot change the host-wide cap" \
+	"${NOBODY[@]}" unshare -U -r sh -c "echo 1000000 > $CAP"
+echo 2 > "$CAP"
+check_refused "with a host cap of 2, a userns netns gets 2 sessions, not its limit's 100" \
+	"^Error: xrelay: host-wide session limit of user namespaces reached" \
+	"${NOBODY[@]}" unshare -U -r -n bash "$TEST_TMP/capped.sh"
+echo "$cap_before" > "$CAP"
+check_id s2 "the initial namespace is not held by it" \
+	rctl session add instance "$inst" a 20010 b 20011
 
 ktap_finish
