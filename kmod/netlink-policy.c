@@ -315,14 +315,24 @@ static int xrelay_nl_count_hub(struct genl_info *info, u32 *interfaces, u32 *nam
 	xrelay_nl_for_each_hub_entry(attr, nest, info, rem, nest_rem) {
 		switch (nla_type(attr)) {
 		case XRELAY_A_HUB_INTERFACE:
-			++*interfaces;
+			if (++*interfaces > XRELAY_MAX_HUB_INTERFACES) {
+				XRELAY_ERR(info, attr, "too many interfaces in a hub");
+				return -E2BIG;
+			}
 			break;
 		case XRELAY_A_HUB_GROUP:
-			++*named;
+			if (++*named > XRELAY_MAX_HUB_GROUPS) {
+				XRELAY_ERR(info, attr, "too many groups in a hub");
+				return -E2BIG;
+			}
 			++*groups;
 			break;
 		case XRELAY_A_HUB_RULE:
-			++*rules;
+			/* Every packet may meet every rule: their number is its cost. */
+			if (++*rules > XRELAY_MAX_HUB_RULES) {
+				XRELAY_ERR(info, attr, "too many rules in a hub");
+				return -E2BIG;
+			}
 			*groups += !!nla_find_nested(attr, XRELAY_A_HUB_RULE_FROM_PREFIX) +
 				   !!nla_find_nested(attr, XRELAY_A_HUB_RULE_TO_PREFIX);
 			break;
@@ -332,12 +342,6 @@ static int xrelay_nl_count_hub(struct genl_info *info, u32 *interfaces, u32 *nam
 		XRELAY_ERR(info, info->attrs[XRELAY_A_NETWORK_HUB],
 			   "hub needs at least one interface");
 		return -EINVAL;
-	}
-	if (*interfaces > XRELAY_MAX_HUB_RULES || *named > XRELAY_MAX_HUB_RULES ||
-	    *rules > XRELAY_MAX_HUB_RULES) {
-		XRELAY_ERR(info, info->attrs[XRELAY_A_NETWORK_HUB],
-			   "too many interfaces, groups or rules in a hub");
-		return -E2BIG;
 	}
 	return 0;
 }
