@@ -11,15 +11,24 @@
  *
  * The hook and conntrack are on in a namespace only while some network
  * there has a hub.
+ *
+ * What a packet costs does not grow with the namespace's hubs: the hook
+ * finds an interface's network in a hash table keyed by name, and a
+ * change touches only the changed network's entries. The rules are
+ * scanned in order, bounded by XRELAY_MAX_HUB_RULES.
  */
 
+#include <linux/bsearch.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/mm.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
+#include <linux/netdevice.h>
+#include <linux/rhashtable.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <net/ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
 
@@ -60,9 +69,11 @@ struct xrelay_hub *xrelay_hub_alloc(u32 n_interfaces, u32 n_groups, u32 n_rules)
 	hub->n_groups = n_groups;
 	hub->n_rules = n_rules;
 	hub->interfaces = kvcalloc(n_interfaces, sizeof(*hub->interfaces), GFP_KERNEL_ACCOUNT);
+	hub->by_name = kvcalloc(n_interfaces, sizeof(*hub->by_name), GFP_KERNEL_ACCOUNT);
 	hub->groups = kvcalloc(n_groups, sizeof(*hub->groups), GFP_KERNEL_ACCOUNT);
 	hub->rules = kvcalloc(n_rules, sizeof(*hub->rules), GFP_KERNEL_ACCOUNT);
-	if (!hub->interfaces || !hub->groups || !hub->rules || xrelay_hub_alloc_hits(hub)) {
+	if (!hub->interfaces || !hub->by_name || !hub->groups || !hub->rules ||
+	    xrelay_hub_alloc_hits(hub)) {
 		xrelay_hub_free(hub);
 		return NULL;
 	}
@@ -78,6 +89,7 @@ void xrelay_hub_free(struct xrelay_hub *hub)
 	for (i = 0; hub->groups && i < hub->n_groups; i++)
 		xrelay_admission_free(hub->groups[i].members);
 	kvfree(hub->interfaces);
+	kvfree(hub->by_name);
 	kvfree(hub->groups);
 	kvfree(hub->rules);
 	for (i = 0; hub->hits && i < hub->n_hit_blocks; i++)
@@ -96,6 +108,43 @@ u64 xrelay_hub_hits(const struct xrelay_hub *hub, u32 rule)
 		sum += per_cpu_ptr(hub->hits[rule / XRELAY_HUB_HITS_BLOCK],
 				   cpu)[rule % XRELAY_HUB_HITS_BLOCK];
 	return sum;
+}
+
+static int xrelay_hub_name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char **)a, *(const char **)b);
+}
+
+static int xrelay_hub_name_key_cmp(const void *key, const void *elt)
+{
+	return strcmp(key, *(const char **)elt);
+}
+
+/**
+ * xrelay_hub_sort_interfaces() - sort a parsed hub's interfaces into @by_name
+ * @hub: a hub whose @interfaces are all set
+ *
+ * Return: -1, or the index in @interfaces of a name listed twice.
+ */
+int xrelay_hub_sort_interfaces(struct xrelay_hub *hub)
+{
+	u32 i;
+
+	for (i = 0; i < hub->n_interfaces; i++)
+		hub->by_name[i] = hub->interfaces[i];
+	sort(hub->by_name, hub->n_interfaces, sizeof(*hub->by_name), xrelay_hub_name_cmp, NULL);
+	for (i = 1; i < hub->n_interfaces; i++)
+		if (!strcmp(hub->by_name[i - 1], hub->by_name[i]))
+			return (max(hub->by_name[i - 1], hub->by_name[i]) - hub->interfaces[0]) /
+			       IFNAMSIZ;
+	return -1;
+}
+
+/* Whether @hub (or NULL, no hub) lists the interface @name. */
+static bool xrelay_hub_has_interface(const struct xrelay_hub *hub, const char *name)
+{
+	return hub && bsearch(name, hub->by_name, hub->n_interfaces, sizeof(*hub->by_name),
+			      xrelay_hub_name_key_cmp);
 }
 
 struct xrelay_hub_packet {
@@ -176,24 +225,53 @@ static u32 xrelay_hub_match(const struct xrelay_hub *hub, const struct xrelay_hu
 	return i;
 }
 
-static struct xrelay_network *xrelay_hub_find(const struct xrelay_hub_index *index,
+/* An overlay interface's entry in a namespace's index. */
+struct xrelay_hub_entry {
+	struct rhash_head node;
+	char name[IFNAMSIZ];	/* the key: zero-padded, so compared whole */
+	struct xrelay_network *network;
+	struct rcu_head rcu;
+};
+
+static const struct rhashtable_params xrelay_hub_params = {
+	.head_offset = offsetof(struct xrelay_hub_entry, node),
+	.key_offset = offsetof(struct xrelay_hub_entry, name),
+	.key_len = IFNAMSIZ,
+	.automatic_shrinking = true,
+};
+
+/* @name as a key: a device renamed to a shorter name keeps bytes past its NUL. */
+static void xrelay_hub_key(char key[IFNAMSIZ], const char *name)
+{
+	strscpy_pad(key, name, IFNAMSIZ);
+}
+
+/* Context: RCU read side (the hook), or holding xn->lock. */
+static struct xrelay_hub_entry *xrelay_hub_lookup(struct xrelay_hub_index *index,
+						  const char *name)
+{
+	char key[IFNAMSIZ];
+
+	xrelay_hub_key(key, name);
+	return rhashtable_lookup_fast(&index->names, key, xrelay_hub_params);
+}
+
+static struct xrelay_network *xrelay_hub_find(struct xrelay_hub_index *index,
 					      const struct net_device *dev)
 {
-	u32 i;
+	struct xrelay_hub_entry *e;
 
 	if (!dev)
 		return NULL;
-	for (i = 0; i < index->n; i++)
-		if (!strncmp(index->entries[i].name, dev->name, IFNAMSIZ))
-			return index->entries[i].network;
-	return NULL;
+	e = xrelay_hub_lookup(index, dev->name);
+	return e ? e->network : NULL;
 }
 
 static unsigned int xrelay_hub_hook(void *priv, struct sk_buff *skb,
 				    const struct nf_hook_state *state)
 {
 	struct xrelay_net *xn = xrelay_net(state->net);
-	const struct xrelay_hub_index *index = rcu_dereference(xn->hub_index);
+	struct xrelay_hub_index *index = rcu_dereference(xn->hub_index);
 	struct xrelay_network *in, *out, *nw;
 	const struct xrelay_hub *hub;
 	enum ip_conntrack_info ctinfo;
@@ -246,119 +324,197 @@ static const struct nf_hook_ops xrelay_hub_ops[] = {
 	},
 };
 
-static int xrelay_hub_index_add(struct xrelay_hub_index *index, struct xrelay_network *network,
-				const struct xrelay_hub *hub, struct netlink_ext_ack *extack)
-{
-	u32 i, j;
-
-	for (i = 0; hub && i < hub->n_interfaces; i++) {
-		for (j = 0; j < index->n; j++) {
-			if (!strncmp(index->entries[j].name, hub->interfaces[i], IFNAMSIZ)) {
-				NL_SET_ERR_MSG_MOD(extack,
-						   "interface belongs to another network's hub");
-				return -EEXIST;
-			}
-		}
-		strscpy(index->entries[index->n].name, hub->interfaces[i], IFNAMSIZ);
-		index->entries[index->n++].network = network;
-	}
-	return 0;
-}
-
-/**
- * xrelay_hub_index_build() - index the namespace's hubs as they will be
- * @xn: namespace state
- * @changed: the network being created, replaced or deleted
- * @network: that network, or NULL if it is being deleted
- * @policy: its new policy, or NULL if it is being deleted
- * @extack: where to say what is wrong
- *
- * Context: process context, holding xn->lock.
- * Return: the index, NULL when no network will have a hub, or an ERR_PTR.
- */
-struct xrelay_hub_index *xrelay_hub_index_build(struct xrelay_net *xn, u32 changed,
-						struct xrelay_network *network,
-						const struct xrelay_policy *policy,
-						struct netlink_ext_ack *extack)
+/* Turns the hook on for a namespace's first hub. */
+static int xrelay_hub_index_create(struct xrelay_net *xn)
 {
 	struct xrelay_hub_index *index;
-	const struct xrelay_policy *p;
-	struct xrelay_network *nw;
-	unsigned long id;
-	u32 n = 0;
 	int ret;
 
-	xa_for_each(&xn->networks, id, nw) {
-		p = rcu_dereference_protected(nw->policy, lockdep_is_held(&xn->lock));
-		if (id != changed && p->hub)
-			n += p->hub->n_interfaces;
-	}
-	if (policy && policy->hub)
-		n += policy->hub->n_interfaces;
-	if (!n)
-		return NULL;
-	index = kzalloc(struct_size(index, entries, n), GFP_KERNEL_ACCOUNT);
+	index = kzalloc(sizeof(*index), GFP_KERNEL_ACCOUNT);
 	if (!index)
-		return ERR_PTR(-ENOMEM);
-	ret = xrelay_hub_index_add(index, network, policy ? policy->hub : NULL, extack);
-	xa_for_each(&xn->networks, id, nw) {
-		if (ret)
-			break;
-		p = rcu_dereference_protected(nw->policy, lockdep_is_held(&xn->lock));
-		if (id != changed)
-			ret = xrelay_hub_index_add(index, nw, p->hub, extack);
-	}
-	if (ret) {
-		kfree(index);
-		return ERR_PTR(ret);
-	}
-	return index;
-}
-
-/**
- * xrelay_hub_index_prepare() - make sure the hook runs if @index needs it
- * @xn: namespace state
- * @index: the index about to be installed
- *
- * Context: process context, holding xn->lock.
- * Return: 0 or a negative errno, with nothing changed.
- */
-int xrelay_hub_index_prepare(struct xrelay_net *xn, const struct xrelay_hub_index *index)
-{
-	int ret;
-
-	if (!index || xn->hub_hooks)
-		return 0;
+		return -ENOMEM;
+	ret = rhashtable_init(&index->names, &xrelay_hub_params);
+	if (ret)
+		goto err_index;
 	ret = nf_ct_netns_get(xn->net, NFPROTO_INET);
 	if (ret)
-		return ret;
+		goto err_table;
 	ret = nf_register_net_hooks(xn->net, xrelay_hub_ops, ARRAY_SIZE(xrelay_hub_ops));
-	if (ret) {
-		nf_ct_netns_put(xn->net, NFPROTO_INET);
-		return ret;
-	}
+	if (ret)
+		goto err_ct;
 	xn->hub_hooks = true;
+	rcu_assign_pointer(xn->hub_index, index);
 	return 0;
+
+err_ct:
+	nf_ct_netns_put(xn->net, NFPROTO_INET);
+err_table:
+	rhashtable_destroy(&index->names);
+err_index:
+	kfree(index);
+	return ret;
+}
+
+static void xrelay_hub_entry_free(void *ptr, void *arg)
+{
+	kfree(ptr);
 }
 
 /**
- * xrelay_hub_index_install() - swap in a namespace's new hub index
+ * xrelay_hub_index_destroy() - turn the hook off and drop the index
  * @xn: namespace state
- * @index: the index from xrelay_hub_index_build(), or the current one to
- *	turn the hook off if nothing needs it after a failed change
+ *
+ * Once no network has a hub, or when the namespace goes away.
+ *
+ * Context: process context, holding xn->lock; waits for an RCU grace period.
+ */
+void xrelay_hub_index_destroy(struct xrelay_net *xn)
+{
+	struct xrelay_hub_index *index;
+
+	index = rcu_replace_pointer(xn->hub_index, NULL, lockdep_is_held(&xn->lock));
+	if (!index)
+		return;
+	nf_unregister_net_hooks(xn->net, xrelay_hub_ops, ARRAY_SIZE(xrelay_hub_ops));
+	nf_ct_netns_put(xn->net, NFPROTO_INET);
+	xn->hub_hooks = false;
+	/* A packet in the hook may still be looking at the table. */
+	synchronize_rcu();
+	rhashtable_free_and_destroy(&index->names, xrelay_hub_entry_free, NULL);
+	kfree(index);
+}
+
+static void xrelay_hub_index_remove(struct xrelay_hub_index *index, const char *name)
+{
+	struct xrelay_hub_entry *e = xrelay_hub_lookup(index, name);
+
+	if (!e)
+		return;
+	rhashtable_remove_fast(&index->names, &e->node, xrelay_hub_params);
+	index->n--;
+	kfree_rcu(e, rcu);
+}
+
+/**
+ * xrelay_hub_index_abort() - undo xrelay_hub_index_prepare()
+ * @xn: namespace state
+ * @network: the network it was for
+ * @old: that network's hub before, or NULL
+ * @new: the hub it was prepared for, or NULL
+ *
+ * The network must not be freed before an RCU grace period: a packet may
+ * have found it through an entry removed here.
  *
  * Context: process context, holding xn->lock.
  */
-void xrelay_hub_index_install(struct xrelay_net *xn, struct xrelay_hub_index *index)
+void xrelay_hub_index_abort(struct xrelay_net *xn, struct xrelay_network *network,
+			    const struct xrelay_hub *old, const struct xrelay_hub *new)
 {
-	struct xrelay_hub_index *old;
+	struct xrelay_hub_index *index;
+	struct xrelay_hub_entry *e;
+	u32 i;
 
-	old = rcu_replace_pointer(xn->hub_index, index, lockdep_is_held(&xn->lock));
-	if (old && old != index)
-		kfree_rcu(old, rcu);
-	if (!index && xn->hub_hooks) {
-		nf_unregister_net_hooks(xn->net, xrelay_hub_ops, ARRAY_SIZE(xrelay_hub_ops));
-		nf_ct_netns_put(xn->net, NFPROTO_INET);
-		xn->hub_hooks = false;
+	index = rcu_dereference_protected(xn->hub_index, lockdep_is_held(&xn->lock));
+	if (!index || !new)
+		return;
+	for (i = 0; i < new->n_interfaces; i++) {
+		if (xrelay_hub_has_interface(old, new->interfaces[i]))
+			continue;
+		e = xrelay_hub_lookup(index, new->interfaces[i]);
+		if (e && e->network == network)
+			xrelay_hub_index_remove(index, new->interfaces[i]);
 	}
+	if (!index->n)
+		xrelay_hub_index_destroy(xn);
+}
+
+/**
+ * xrelay_hub_index_prepare() - add the interfaces a network's new hub has
+ * @xn: namespace state
+ * @network: the network being created or replaced
+ * @old: its hub until now, or NULL
+ * @new: its hub from now on, or NULL
+ * @extack: where to say what is wrong
+ *
+ * Costs a hash lookup per interface of @new, whatever the namespace's
+ * other hubs hold. The interfaces @new keeps stay as they are, so that a
+ * packet on them never finds none; until xrelay_hub_index_commit(), those
+ * only @old has still lead to @network, whose policy decides.
+ *
+ * Context: process context, holding xn->lock.
+ * Return: 0, -EEXIST if another network's hub has one of the interfaces,
+ * or another negative errno; nothing changes on error.
+ */
+int xrelay_hub_index_prepare(struct xrelay_net *xn, struct xrelay_network *network,
+			     const struct xrelay_hub *old, const struct xrelay_hub *new,
+			     struct netlink_ext_ack *extack)
+{
+	struct xrelay_hub_index *index;
+	struct xrelay_hub_entry *e;
+	int ret;
+	u32 i;
+
+	if (!new)
+		return 0;
+	index = rcu_dereference_protected(xn->hub_index, lockdep_is_held(&xn->lock));
+	for (i = 0; index && i < new->n_interfaces; i++) {
+		e = xrelay_hub_lookup(index, new->interfaces[i]);
+		if (e && e->network != network) {
+			NL_SET_ERR_MSG_MOD(extack, "interface belongs to another network's hub");
+			return -EEXIST;
+		}
+	}
+	if (!index) {
+		ret = xrelay_hub_index_create(xn);
+		if (ret)
+			return ret;
+		index = rcu_dereference_protected(xn->hub_index, lockdep_is_held(&xn->lock));
+	}
+	for (i = 0; i < new->n_interfaces; i++) {
+		if (xrelay_hub_has_interface(old, new->interfaces[i]))
+			continue;
+		ret = -ENOMEM;
+		e = kzalloc(sizeof(*e), GFP_KERNEL_ACCOUNT);
+		if (!e)
+			goto err;
+		xrelay_hub_key(e->name, new->interfaces[i]);
+		e->network = network;
+		ret = rhashtable_insert_fast(&index->names, &e->node, xrelay_hub_params);
+		if (ret) {
+			kfree(e);
+			goto err;
+		}
+		index->n++;
+	}
+	return 0;
+
+err:
+	xrelay_hub_index_abort(xn, network, old, new);
+	return ret;
+}
+
+/**
+ * xrelay_hub_index_commit() - drop the interfaces a network's hub no longer has
+ * @xn: namespace state
+ * @old: the network's hub until now, or NULL
+ * @new: its hub from now on (already in force), or NULL
+ *
+ * Turns the hook off when no hub is left.
+ *
+ * Context: process context, holding xn->lock.
+ */
+void xrelay_hub_index_commit(struct xrelay_net *xn, const struct xrelay_hub *old,
+			     const struct xrelay_hub *new)
+{
+	struct xrelay_hub_index *index;
+	u32 i;
+
+	index = rcu_dereference_protected(xn->hub_index, lockdep_is_held(&xn->lock));
+	if (!index || !old)
+		return;
+	for (i = 0; i < old->n_interfaces; i++)
+		if (!xrelay_hub_has_interface(new, old->interfaces[i]))
+			xrelay_hub_index_remove(index, old->interfaces[i]);
+	if (!index->n)
+		xrelay_hub_index_destroy(xn);
 }

@@ -5,12 +5,11 @@
 #include <linux/if.h>
 #include <linux/netlink.h>
 #include <linux/percpu.h>
-#include <linux/rcupdate.h>
+#include <linux/rhashtable-types.h>
 
 struct xrelay_admission;
 struct xrelay_net;
 struct xrelay_network;
-struct xrelay_policy;
 
 #define XRELAY_HUB_HITS_BLOCK	(PCPU_MIN_UNIT_SIZE / sizeof(u64))
 
@@ -40,8 +39,10 @@ struct xrelay_hub_rule {
 
 /**
  * struct xrelay_hub - the rules of a network whose overlay the relay is a member of
- * @interfaces: the network's overlay interfaces, by name
+ * @interfaces: the network's overlay interfaces, by name, as configured
  * @n_interfaces: entries of @interfaces
+ * @by_name: @interfaces sorted by name, for finding duplicates and for
+ *	telling which interfaces a replacement keeps
  * @locked: what happens to traffic no rule matches: dropped, or passed
  * @groups: named groups, then the rules' own prefixes as unnamed groups
  * @n_groups: entries of @groups
@@ -57,6 +58,7 @@ struct xrelay_hub_rule {
 struct xrelay_hub {
 	char (*interfaces)[IFNAMSIZ];
 	u32 n_interfaces;
+	const char **by_name;
 	bool locked;
 	struct xrelay_hub_group *groups;
 	u32 n_groups;
@@ -66,25 +68,32 @@ struct xrelay_hub {
 	u32 n_hit_blocks;
 };
 
-/* Which network's hub each overlay interface of a namespace belongs to. */
+/**
+ * struct xrelay_hub_index - which network's hub each overlay interface of a
+ *	namespace belongs to
+ * @names: entries keyed by the interface's name; read under RCU by the hook
+ * @n: entries in @names (under xn->lock)
+ *
+ * Exists, and the hook runs, while some network of the namespace has a hub.
+ */
 struct xrelay_hub_index {
+	struct rhashtable names;
 	u32 n;
-	struct rcu_head rcu;
-	struct {
-		char name[IFNAMSIZ];
-		struct xrelay_network *network;
-	} entries[];
 };
 
 struct xrelay_hub *xrelay_hub_alloc(u32 n_interfaces, u32 n_groups, u32 n_rules);
 void xrelay_hub_free(struct xrelay_hub *hub);
 u64 xrelay_hub_hits(const struct xrelay_hub *hub, u32 rule);
 
-struct xrelay_hub_index *xrelay_hub_index_build(struct xrelay_net *xn, u32 changed,
-						struct xrelay_network *network,
-						const struct xrelay_policy *policy,
-						struct netlink_ext_ack *extack);
-int xrelay_hub_index_prepare(struct xrelay_net *xn, const struct xrelay_hub_index *index);
-void xrelay_hub_index_install(struct xrelay_net *xn, struct xrelay_hub_index *index);
+int xrelay_hub_sort_interfaces(struct xrelay_hub *hub);
+
+int xrelay_hub_index_prepare(struct xrelay_net *xn, struct xrelay_network *network,
+			     const struct xrelay_hub *old, const struct xrelay_hub *new,
+			     struct netlink_ext_ack *extack);
+void xrelay_hub_index_commit(struct xrelay_net *xn, const struct xrelay_hub *old,
+			     const struct xrelay_hub *new);
+void xrelay_hub_index_abort(struct xrelay_net *xn, struct xrelay_network *network,
+			    const struct xrelay_hub *old, const struct xrelay_hub *new);
+void xrelay_hub_index_destroy(struct xrelay_net *xn);
 
 #endif /* _XRELAY_HUB_H */

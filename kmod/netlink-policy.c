@@ -6,6 +6,7 @@
  */
 
 #include <linux/bsearch.h>
+#include <linux/netdevice.h>
 #include <linux/sort.h>
 #include <net/genetlink.h>
 
@@ -282,18 +283,11 @@ static int xrelay_nl_get_hub_rule(struct genl_info *info, struct nlattr *nest,
 static int xrelay_nl_get_hub_interface(struct genl_info *info, struct nlattr *attr,
 				       struct xrelay_hub *hub, u32 i)
 {
-	u32 j;
-
-	if (!nla_len(attr) || !*(char *)nla_data(attr)) {
-		XRELAY_ERR(info, attr, "hub interface name is empty");
-		return -EINVAL;
-	}
 	nla_strscpy(hub->interfaces[i], attr, IFNAMSIZ);
-	for (j = 0; j < i; j++) {
-		if (!strcmp(hub->interfaces[j], hub->interfaces[i])) {
-			XRELAY_ERR(info, attr, "hub lists an interface twice");
-			return -EINVAL;
-		}
+	/* A name no interface can have would govern nothing: a typo, or worse. */
+	if (!dev_valid_name(hub->interfaces[i])) {
+		XRELAY_ERR(info, attr, "hub interface name is not one an interface can have");
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -303,6 +297,18 @@ static int xrelay_nl_get_hub_interface(struct genl_info *info, struct nlattr *at
 	xrelay_nl_for_each_entry(entry, nest, nlmsg_attrdata((info)->nlhdr, GENL_HDRLEN),	\
 				 nlmsg_attrlen((info)->nlhdr, GENL_HDRLEN),			\
 				 XRELAY_A_NETWORK_HUB, rem, nest_rem)
+
+/* The @i-th interface attribute of a request's hub. */
+static struct nlattr *xrelay_nl_hub_interface_attr(struct genl_info *info, u32 i)
+{
+	struct nlattr *nest, *attr;
+	int rem, nest_rem;
+
+	xrelay_nl_for_each_hub_entry(attr, nest, info, rem, nest_rem)
+		if (nla_type(attr) == XRELAY_A_HUB_INTERFACE && !i--)
+			return attr;
+	return NULL;
+}
 
 /* Counts a hub's entries of each kind, the rules' own prefixes among the groups. */
 static int xrelay_nl_count_hub(struct genl_info *info, u32 *interfaces, u32 *named,
@@ -315,14 +321,24 @@ static int xrelay_nl_count_hub(struct genl_info *info, u32 *interfaces, u32 *nam
 	xrelay_nl_for_each_hub_entry(attr, nest, info, rem, nest_rem) {
 		switch (nla_type(attr)) {
 		case XRELAY_A_HUB_INTERFACE:
-			++*interfaces;
+			if (++*interfaces > XRELAY_MAX_HUB_INTERFACES) {
+				XRELAY_ERR(info, attr, "too many interfaces in a hub");
+				return -E2BIG;
+			}
 			break;
 		case XRELAY_A_HUB_GROUP:
-			++*named;
+			if (++*named > XRELAY_MAX_HUB_GROUPS) {
+				XRELAY_ERR(info, attr, "too many groups in a hub");
+				return -E2BIG;
+			}
 			++*groups;
 			break;
 		case XRELAY_A_HUB_RULE:
-			++*rules;
+			/* Every packet may meet every rule: their number is its cost. */
+			if (++*rules > XRELAY_MAX_HUB_RULES) {
+				XRELAY_ERR(info, attr, "too many rules in a hub");
+				return -E2BIG;
+			}
 			*groups += !!nla_find_nested(attr, XRELAY_A_HUB_RULE_FROM_PREFIX) +
 				   !!nla_find_nested(attr, XRELAY_A_HUB_RULE_TO_PREFIX);
 			break;
@@ -333,12 +349,6 @@ static int xrelay_nl_count_hub(struct genl_info *info, u32 *interfaces, u32 *nam
 			   "hub needs at least one interface");
 		return -EINVAL;
 	}
-	if (*interfaces > XRELAY_MAX_HUB_RULES || *named > XRELAY_MAX_HUB_RULES ||
-	    *rules > XRELAY_MAX_HUB_RULES) {
-		XRELAY_ERR(info, info->attrs[XRELAY_A_NETWORK_HUB],
-			   "too many interfaces, groups or rules in a hub");
-		return -E2BIG;
-	}
 	return 0;
 }
 
@@ -348,7 +358,7 @@ static int xrelay_nl_get_hub(struct genl_info *info, struct xrelay_hub **hubp)
 	struct xrelay_hub_group **by_name = NULL;
 	struct nlattr *nest, *attr;
 	struct xrelay_hub *hub;
-	int rem, nest_rem, ret;
+	int rem, nest_rem, ret, dup;
 
 	*hubp = NULL;
 	ret = xrelay_nl_count_hub(info, &n_interfaces, &n_named, &n_groups, &n_rules);
@@ -378,6 +388,13 @@ static int xrelay_nl_get_hub(struct genl_info *info, struct xrelay_hub **hubp)
 		}
 		if (ret)
 			goto err;
+	}
+	dup = xrelay_hub_sort_interfaces(hub);
+	if (dup >= 0) {
+		XRELAY_ERR(info, xrelay_nl_hub_interface_attr(info, dup),
+			   "hub lists an interface twice");
+		ret = -EINVAL;
+		goto err;
 	}
 	for (i = 0; i < n_named; i++)
 		by_name[i] = &hub->groups[i];

@@ -36,7 +36,6 @@ static void xrelay_network_free(struct rcu_head *rcu)
 int xrelay_network_create(struct xrelay_net *xn, u32 id, struct xrelay_policy *policy,
 			  struct netlink_ext_ack *extack)
 {
-	struct xrelay_hub_index *index;
 	struct xrelay_network *nw;
 	struct xrelay_session *s;
 	unsigned long i;
@@ -58,18 +57,16 @@ int xrelay_network_create(struct xrelay_net *xn, u32 id, struct xrelay_policy *p
 	nw->id = id;
 	RCU_INIT_POINTER(nw->policy, policy);
 	xrelay_bucket_init(&nw->bucket);
-	index = xrelay_hub_index_build(xn, id, nw, policy, extack);
-	if (IS_ERR(index)) {
-		ret = PTR_ERR(index);
+	ret = xrelay_hub_index_prepare(xn, nw, NULL, policy->hub, extack);
+	if (ret)
 		goto err_stats;
-	}
-	ret = xrelay_hub_index_prepare(xn, index);
-	if (ret)
-		goto err_index;
 	ret = xa_insert(&xn->networks, id, nw, GFP_KERNEL_ACCOUNT);
-	if (ret)
-		goto err_index;
-	xrelay_hub_index_install(xn, index);
+	if (ret) {
+		xrelay_hub_index_abort(xn, nw, NULL, policy->hub);
+		/* The hook may have found it: gone, with its policy, after a grace period. */
+		call_rcu(&nw->rcu, xrelay_network_free);
+		return ret;
+	}
 
 	xa_for_each(&xn->sessions, i, s) {
 		if (s->network == id) {
@@ -79,11 +76,6 @@ int xrelay_network_create(struct xrelay_net *xn, u32 id, struct xrelay_policy *p
 	}
 	return 0;
 
-err_index:
-	kfree(index);
-	/* The hook may have been turned on for the index that never was. */
-	xrelay_hub_index_install(xn, rcu_dereference_protected(xn->hub_index,
-							       lockdep_is_held(&xn->lock)));
 err_stats:
 	free_percpu(nw->stats);
 err_network:
@@ -111,7 +103,7 @@ int xrelay_network_replace(struct xrelay_net *xn, u32 id, struct xrelay_policy *
 			   struct netlink_ext_ack *extack)
 {
 	struct xrelay_network *nw = xa_load(&xn->networks, id);
-	struct xrelay_hub_index *index;
+	struct xrelay_policy *old;
 	int ret;
 
 	lockdep_assert_held(&xn->lock);
@@ -120,19 +112,13 @@ int xrelay_network_replace(struct xrelay_net *xn, u32 id, struct xrelay_policy *
 		ret = -ENOENT;
 		goto err_policy;
 	}
-	index = xrelay_hub_index_build(xn, id, nw, policy, extack);
-	if (IS_ERR(index)) {
-		ret = PTR_ERR(index);
+	old = rcu_dereference_protected(nw->policy, lockdep_is_held(&xn->lock));
+	ret = xrelay_hub_index_prepare(xn, nw, old->hub, policy->hub, extack);
+	if (ret)
 		goto err_policy;
-	}
-	ret = xrelay_hub_index_prepare(xn, index);
-	if (ret) {
-		kfree(index);
-		goto err_policy;
-	}
-	xrelay_policy_free_rcu(rcu_replace_pointer(nw->policy, policy,
-						   lockdep_is_held(&xn->lock)));
-	xrelay_hub_index_install(xn, index);
+	rcu_assign_pointer(nw->policy, policy);
+	xrelay_hub_index_commit(xn, old->hub, policy->hub);
+	xrelay_policy_free_rcu(old);
 	return 0;
 
 err_policy:
@@ -155,7 +141,7 @@ err_policy:
 int xrelay_network_delete(struct xrelay_net *xn, u32 id, struct netlink_ext_ack *extack)
 {
 	struct xrelay_network *nw = xa_load(&xn->networks, id);
-	struct xrelay_hub_index *index;
+	const struct xrelay_policy *policy;
 
 	lockdep_assert_held(&xn->lock);
 	if (!nw) {
@@ -166,11 +152,9 @@ int xrelay_network_delete(struct xrelay_net *xn, u32 id, struct netlink_ext_ack 
 		NL_SET_ERR_MSG_MOD(extack, "network still has sessions; close them first");
 		return -EBUSY;
 	}
-	index = xrelay_hub_index_build(xn, id, NULL, NULL, extack);
-	if (IS_ERR(index))
-		return PTR_ERR(index);
 	xa_erase(&xn->networks, id);
-	xrelay_hub_index_install(xn, index);
+	policy = rcu_dereference_protected(nw->policy, lockdep_is_held(&xn->lock));
+	xrelay_hub_index_commit(xn, policy->hub, NULL);
 	call_rcu(&nw->rcu, xrelay_network_free);
 	return 0;
 }
@@ -182,7 +166,7 @@ void xrelay_networks_destroy_all(struct xrelay_net *xn)
 	unsigned long id;
 
 	lockdep_assert_held(&xn->lock);
-	xrelay_hub_index_install(xn, NULL);
+	xrelay_hub_index_destroy(xn);
 	xa_for_each(&xn->networks, id, nw) {
 		xa_erase(&xn->networks, id);
 		call_rcu(&nw->rcu, xrelay_network_free);

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -66,6 +67,7 @@ struct request {
 struct reply {
 	int error;			/* the kernel's verdict: 0 or -errno */
 	char message[256];		/* its extack message, "" if none */
+	__u32 bad_attr;			/* its offending attribute's offset in the request, 0 if none */
 	int parts;			/* messages before the ack or NLMSG_DONE */
 	char first[MSG_BUF_SIZE];	/* the first of them */
 };
@@ -265,6 +267,19 @@ static void ack_message(const struct nlmsghdr *nlh, int skip, char *msg, size_t 
 			 (const char *)nla + NLA_HDRLEN);
 }
 
+/* Where in the request the attribute an NLMSG_ERROR blames starts, 0 if it names none. */
+static __u32 ack_bad_attr(const struct nlmsghdr *nlh)
+{
+	int len = nlh->nlmsg_len - NLMSG_HDRLEN - sizeof(struct nlmsgerr);
+	const struct nlattr *nla;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || len <= 0)
+		return 0;
+	nla = attr_find((const char *)NLMSG_DATA(nlh) + sizeof(struct nlmsgerr), len,
+			NLMSGERR_ATTR_OFFS);
+	return nla ? *(const __u32 *)((const char *)nla + NLA_HDRLEN) : 0;
+}
+
 /* Receives one datagram whole into *buf, grown as needed; returns its length or -1. */
 static ssize_t nl_recv(int fd, char **buf, size_t *size)
 {
@@ -308,6 +323,7 @@ static int nl_talk(struct nl_sock *g, struct request *r, struct reply *rep)
 
 				rep->error = err->error;
 				ack_message(nlh, sizeof(*err), rep->message, sizeof(rep->message));
+				rep->bad_attr = ack_bad_attr(nlh);
 				return 0;
 			}
 			if (nlh->nlmsg_type == NLMSG_DONE) {
@@ -2862,6 +2878,224 @@ TEST_F(xrelay, network_set_hub_default_hits)
 	put_u64(&r, XRELAY_A_HUB_DEFAULT_HITS, 5);
 	nest_end(&r);
 	expect_module_error(&r, EINVAL);
+}
+
+/*
+ * A network request whose hub lists @count interfaces "n<id>-<i>", i from
+ * @first on, with the ruleset of hub_start() after them; the caller
+ * releases it.
+ */
+static void hub_with_interfaces(struct request *r, FIXTURE_DATA(xrelay) *self, __u8 cmd,
+				__u32 id, __u32 first, __u32 count)
+{
+	char name[IFNAMSIZ];
+	__u32 i;
+
+	network_init(r, self, cmd, id);
+	req_reserve(r, r->nlh->nlmsg_len + count * NLA_ALIGN(NLA_HDRLEN + IFNAMSIZ) + 512);
+	nest_start(r, XRELAY_A_NETWORK_HUB);
+	for (i = first; i < first + count; i++) {
+		snprintf(name, sizeof(name), "n%u-%u", id, i);
+		put_string(r, XRELAY_A_HUB_INTERFACE, name);
+	}
+	nest_end(r);
+	hub_start(r, NULL);
+	nest_end(r);
+}
+
+static double seconds_since(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec - start->tv_sec + (now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* Sends @r, which must succeed, and releases it; returns how long it took. */
+static double timed_ok(struct __test_metadata *_metadata, FIXTURE_DATA(xrelay) *self,
+		       struct request *r)
+{
+	struct timespec start;
+	struct reply rep;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	expect_ok(_metadata, self, r, &rep);
+	req_release(r);
+	return seconds_since(&start);
+}
+
+/*
+ * A hub as large as it may be, and a namespace full of them: every change
+ * costs the changed network's interfaces, not the namespace's. Indexing
+ * them all again on every change, as hubs once were, took minutes here.
+ */
+#define HUB_NETWORKS		32
+#define HUB_FIRST_NETWORK	100
+#define HUB_BOUND_SECONDS	20.0
+
+TEST_F(xrelay, network_hubs_many_changes_bounded)
+{
+	double create = 0, replace = 0, delete = 0;
+	struct timespec start;
+	struct request r;
+	__u32 id, round;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (id = HUB_FIRST_NETWORK; id < HUB_FIRST_NETWORK + HUB_NETWORKS; id++) {
+		hub_with_interfaces(&r, self, XRELAY_CMD_NETWORK_NEW, id, 0,
+				    XRELAY_MAX_HUB_INTERFACES);
+		create += timed_ok(_metadata, self, &r);
+	}
+	/* Each replacement keeps half of the interfaces and takes as many new ones. */
+	for (round = 1; round <= 2; round++) {
+		for (id = HUB_FIRST_NETWORK; id < HUB_FIRST_NETWORK + HUB_NETWORKS; id++) {
+			hub_with_interfaces(&r, self, XRELAY_CMD_NETWORK_SET, id,
+					    round * XRELAY_MAX_HUB_INTERFACES / 2,
+					    XRELAY_MAX_HUB_INTERFACES);
+			replace += timed_ok(_metadata, self, &r);
+		}
+	}
+	for (id = HUB_FIRST_NETWORK; id < HUB_FIRST_NETWORK + HUB_NETWORKS; id++) {
+		network_init(&r, self, XRELAY_CMD_NETWORK_DEL, id);
+		delete += timed_ok(_metadata, self, &r);
+	}
+	TH_LOG("%d networks of %d hub interfaces: network-new %.2f ms, network-set %.2f ms, "
+	       "network-del %.2f ms on average", HUB_NETWORKS, XRELAY_MAX_HUB_INTERFACES,
+	       create * 1e3 / HUB_NETWORKS, replace * 1e3 / (2 * HUB_NETWORKS),
+	       delete * 1e3 / HUB_NETWORKS);
+	EXPECT_GT(HUB_BOUND_SECONDS, seconds_since(&start));
+	expect_counts_unchanged(_metadata, self);
+}
+
+/* What a replacement drops is free for another network; what it keeps is not. */
+TEST_F(xrelay, network_set_hub_frees_dropped_interfaces)
+{
+	char name[IFNAMSIZ];
+	struct request r;
+	struct reply rep;
+
+	hub_with_interfaces(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK, 0, 4);
+	expect_ok(_metadata, self, &r, &rep);
+	req_release(&r);
+	hub_with_interfaces(&r, self, XRELAY_CMD_NETWORK_SET, OTHER_NETWORK, 2, 4);
+	expect_ok(_metadata, self, &r, &rep);
+	req_release(&r);
+	take_baseline(_metadata, self);
+
+	/* Interface 1 was dropped, 2 kept: the latter is still taken. */
+	snprintf(name, sizeof(name), "n%u-2", OTHER_NETWORK);
+	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK + 1);
+	nest_start(&r, XRELAY_A_NETWORK_HUB);
+	put_string(&r, XRELAY_A_HUB_INTERFACE, name);
+	nest_end(&r);
+	expect_module_error(&r, EEXIST);
+	snprintf(name, sizeof(name), "n%u-1", OTHER_NETWORK);
+	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK + 1);
+	nest_start(&r, XRELAY_A_NETWORK_HUB);
+	put_string(&r, XRELAY_A_HUB_INTERFACE, name);
+	nest_end(&r);
+	expect_ok(_metadata, self, &r, &rep);
+}
+
+TEST_F(xrelay, network_set_hub_max_interfaces)
+{
+	const struct nlattr *hub;
+	struct request r;
+	struct reply rep;
+	int len, n = 0;
+
+	hub_with_interfaces(&r, self, XRELAY_CMD_NETWORK_SET, NETWORK, 0,
+			    XRELAY_MAX_HUB_INTERFACES);
+	TH_LOG("network-set of %d hub interfaces: %.2f ms", XRELAY_MAX_HUB_INTERFACES,
+	       timed_ok(_metadata, self, &r) * 1e3);
+	network_init(&r, self, XRELAY_CMD_NETWORK_GET, NETWORK);
+	expect_ok(_metadata, self, &r, &rep);
+	hub = reply_attr(&rep, XRELAY_A_NETWORK_HUB);
+	ASSERT_NE(NULL, hub);
+	len = hub->nla_len - NLA_HDRLEN;
+	for (hub = (const void *)((const char *)hub + NLA_HDRLEN);
+	     len >= NLA_HDRLEN && hub->nla_len >= NLA_HDRLEN && hub->nla_len <= len;
+	     len -= NLA_ALIGN(hub->nla_len),
+	     hub = (const void *)((const char *)hub + NLA_ALIGN(hub->nla_len)))
+		n += (hub->nla_type & NLA_TYPE_MASK) == XRELAY_A_HUB_INTERFACE;
+	EXPECT_EQ(XRELAY_MAX_HUB_INTERFACES, n);
+}
+
+TEST_F(xrelay, network_set_hub_too_many_interfaces)
+{
+	struct request r;
+
+	hub_baseline(_metadata, self);
+	hub_with_interfaces(&r, self, XRELAY_CMD_NETWORK_SET, NETWORK, 0,
+			    XRELAY_MAX_HUB_INTERFACES + 1);
+	expect_module_error(&r, E2BIG);
+	req_release(&r);
+}
+
+TEST_F(xrelay, network_set_hub_too_many_rules)
+{
+	struct request r;
+	int i;
+
+	hub_baseline(_metadata, self);
+	hub_set_init(&r, self, HUB_IFNAME);
+	req_reserve(&r, r.nlh->nlmsg_len + (XRELAY_MAX_HUB_RULES + 1) * 16 + 64);
+	for (i = 0; i < XRELAY_MAX_HUB_RULES; i++) {
+		nest_start(&r, XRELAY_A_HUB_RULE);
+		put_u8(&r, XRELAY_A_HUB_RULE_ACTION, XRELAY_ACL_ACTION_DENY);
+		nest_end(&r);
+	}
+	nest_end(&r);
+	expect_module_error(&r, E2BIG);
+	req_release(&r);
+}
+
+/*
+ * Names dev_valid_name() refuses are no interface's: refused, the message
+ * naming the attribute.
+ */
+TEST_F(xrelay, network_set_hub_invalid_interface_names)
+{
+	static const char *const names[] = { "a/b", "a b", ".", "..", "a:b", "tab\tx", "nl\n" };
+	struct request r;
+	struct reply rep;
+	__u32 offset;
+	size_t i;
+
+	hub_baseline(_metadata, self);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		hub_set_init(&r, self, HUB_IFNAME);
+		offset = NLMSG_ALIGN(r.nlh->nlmsg_len);
+		put_string(&r, XRELAY_A_HUB_INTERFACE, names[i]);
+		nest_end(&r);
+		ASSERT_EQ(0, nl_talk(&self->nl, &r, &rep));
+		EXPECT_EQ(-EINVAL, rep.error) TH_LOG("\"%s\": %s", names[i], rep.message);
+		EXPECT_EQ(offset, rep.bad_attr) TH_LOG("\"%s\": the message names another attribute",
+						       names[i]);
+		EXPECT_EQ(0, strncmp(rep.message, "xrelay: ", 8));
+	}
+	expect_counts_unchanged(_metadata, self);
+}
+
+/* Found as a duplicate however far apart; the message names the second. */
+TEST_F(xrelay, network_set_hub_duplicate_interface)
+{
+	struct request r;
+	struct reply rep;
+	__u32 offset;
+
+	hub_baseline(_metadata, self);
+	hub_with_interfaces(&r, self, XRELAY_CMD_NETWORK_SET, NETWORK, 0, 200);
+	/* Into the hub nest hub_with_interfaces() closed: a second one, taken together. */
+	nest_start(&r, XRELAY_A_NETWORK_HUB);
+	offset = NLMSG_ALIGN(r.nlh->nlmsg_len);
+	put_string(&r, XRELAY_A_HUB_INTERFACE, "n10-7");
+	nest_end(&r);
+	ASSERT_EQ(0, nl_talk(&self->nl, &r, &rep));
+	EXPECT_EQ(-EINVAL, rep.error) TH_LOG("%s", rep.message);
+	EXPECT_EQ(offset, rep.bad_attr);
+	req_release(&r);
+	expect_counts_unchanged(_metadata, self);
 }
 
 /* ---- session-new: the session's own policy ---- */

@@ -19,7 +19,7 @@
 
 source "$(dirname "$0")/common.sh"
 
-ktap_plan 21
+ktap_plan 26
 
 SPOKES=(spoke1 spoke2 spoke3)
 
@@ -141,6 +141,33 @@ check "spoke1 -> spoke2 ICMP now passes" wait_until 5 reaches spoke1 10.77.0.2
 # which a busy emulated CPU may take longer than the client's 3 s to run.
 check "tcp/22 still passes after the swap" wait_until 10 tcp_talks spoke1 10.77.0.2 22
 check_fails "spoke3 still cannot reach spoke2" reaches spoke3 10.77.0.2
+
+# A hub names its interfaces, as iptables' -i does: membership follows the
+# name. Renamed, the interface is no hub's; renamed back, it is again.
+# A link renamed must be down, and WireGuard forgets its sessions when it
+# goes down: the hub's own pings make new ones at once, so that what comes
+# next is decided by the rules and not by a tunnel still being rebuilt.
+hub_reaches()
+{
+	ip netns exec "$NS_R" busybox ping -c 1 -W 2 "$1" > /dev/null 2>&1
+}
+hub_rename()
+{
+	local n
+
+	ip -n "$NS_R" link set "$1" down &&
+	ip -n "$NS_R" link set "$1" name "$2" &&
+	ip -n "$NS_R" link set "$2" up || return 1
+	for n in 1 2 3; do
+		wait_until 20 hub_reaches "10.77.0.$n" || return 1
+	done
+}
+check "the hub's interface is renamed" hub_rename wg-hub wg-renamed
+check "renamed, the rules do not govern it: spoke3 reaches spoke2" \
+	wait_until 10 reaches spoke3 10.77.0.2
+check "renamed back" hub_rename wg-renamed wg-hub
+check "spoke1 -> spoke2 ICMP passes" wait_until 10 reaches spoke1 10.77.0.2
+check_fails "and spoke3 cannot reach spoke2 again" reaches spoke3 10.77.0.2
 
 printf 'interface wg-hub\nallow from nobody to spoke2\n' > "$TEST_TMP/bad.rules"
 check_fails "a rule naming an unknown group is refused" \

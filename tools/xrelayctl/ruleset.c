@@ -105,8 +105,8 @@ static void interface_read(struct ruleset *rs, char **words, size_t n)
 		for (j = 0; j < rs->n_interfaces; j++)
 			if (!strcmp(rs->interfaces[j], name))
 				ruleset_error(rs, "interface \"%s\" is listed twice", name);
-		if (rs->n_interfaces == XRELAY_MAX_HUB_RULES)
-			ruleset_error(rs, "more than %d interfaces", XRELAY_MAX_HUB_RULES);
+		if (rs->n_interfaces == XRELAY_MAX_HUB_INTERFACES)
+			ruleset_error(rs, "more than %d interfaces", XRELAY_MAX_HUB_INTERFACES);
 		rs->interfaces = grow(rs->interfaces, rs->n_interfaces, &rs->interfaces_allocated,
 				      sizeof(*rs->interfaces));
 		strcpy(rs->interfaces[rs->n_interfaces++], name);
@@ -164,8 +164,8 @@ static void group_read(struct ruleset *rs, char **words, size_t n)
 	if (n - 2 > XRELAY_MAX_GROUP_MEMBERS)
 		ruleset_error(rs, "group \"%s\" has %zu prefixes, more than %d",
 			      words[1], n - 2, XRELAY_MAX_GROUP_MEMBERS);
-	if (rs->n_groups == XRELAY_MAX_HUB_RULES)
-		ruleset_error(rs, "more than %d groups", XRELAY_MAX_HUB_RULES);
+	if (rs->n_groups == XRELAY_MAX_HUB_GROUPS)
+		ruleset_error(rs, "more than %d groups", XRELAY_MAX_HUB_GROUPS);
 	group = calloc(1, sizeof(*group));
 	if (!group)
 		out_of_memory();
