@@ -89,11 +89,11 @@ check_eq "IPv6: B gets A's datagrams from the relay's port b" \
 
 # Addresses a pinned peer can never be: each refused with the module's reason.
 for addr in $BOGUS4; do
-	check_refused "pinned peer $addr refused" "^Error: xrelay: " \
+	check_refused "pinned peer $addr refused" "^Error: xrelay: peer address is " \
 		rctl session add instance "$inst4" a 20010 peer "$addr:5000" b 20011
 done
 for addr in $BOGUS6; do
-	check_refused "pinned peer $addr refused" "^Error: xrelay: " \
+	check_refused "pinned peer $addr refused" "^Error: xrelay: peer address is " \
 		rctl session add instance "$inst6" a 20010 b 20011 peer "[$addr]:5000"
 done
 check_value "the refused sessions left nothing behind" "3" netns_get .sessions
