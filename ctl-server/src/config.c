@@ -344,6 +344,20 @@ static void parse_rule(struct ydoc *d, struct ynode *n, struct acl_rule *r)
 	}
 }
 
+/* The kernel's limits on one hub (max-hub-* in the netlink spec). */
+#define HUB_MAX_INTERFACES	256
+#define HUB_MAX_GROUPS		1024
+#define HUB_MAX_RULES		1024
+
+/* A hub list longer than the kernel takes: named at the list. */
+static bool hub_list_fits(struct ydoc *d, struct ynode *v, const char *what, size_t max)
+{
+	if (yseq_len(v) <= max)
+		return true;
+	yerr(d, v, "a hub takes at most %zu %s, got %zu", max, what, yseq_len(v));
+	return false;
+}
+
 static void parse_hub(struct ydoc *d, struct ynode *n, struct hub *h)
 {
 	struct ynode *v;
@@ -356,7 +370,8 @@ static void parse_hub(struct ydoc *d, struct ynode *n, struct hub *h)
 	if ((v = ymap_need(d, n, "default", "hub")) &&
 	    yget_enum(d, v, "default", hub_defaults, &x))
 		h->locked = x;
-	if ((v = ymap_get(d, n, "interfaces")) && yseq_check(d, v, "interfaces")) {
+	if ((v = ymap_get(d, n, "interfaces")) && yseq_check(d, v, "interfaces") &&
+	    hub_list_fits(d, v, "interfaces", HUB_MAX_INTERFACES)) {
 		h->n_interfaces = yseq_len(v);
 		h->interfaces = arena_array(d, h->n_interfaces, sizeof(*h->interfaces));
 		for (i = 0; i < h->n_interfaces; i++) {
@@ -368,7 +383,8 @@ static void parse_hub(struct ydoc *d, struct ynode *n, struct hub *h)
 				     h->interfaces[i]);
 		}
 	}
-	if ((v = ymap_get(d, n, "groups")) && yseq_check(d, v, "groups")) {
+	if ((v = ymap_get(d, n, "groups")) && yseq_check(d, v, "groups") &&
+	    hub_list_fits(d, v, "groups", HUB_MAX_GROUPS)) {
 		h->n_groups = yseq_len(v);
 		h->groups = arena_array(d, h->n_groups, sizeof(*h->groups));
 		for (i = 0; i < h->n_groups; i++) {
@@ -386,7 +402,8 @@ static void parse_hub(struct ydoc *d, struct ynode *n, struct hub *h)
 				parse_prefix_list(d, w, "members", &grp->members, &grp->n_members);
 		}
 	}
-	if ((v = ymap_get(d, n, "rules")) && yseq_check(d, v, "rules")) {
+	if ((v = ymap_get(d, n, "rules")) && yseq_check(d, v, "rules") &&
+	    hub_list_fits(d, v, "rules", HUB_MAX_RULES)) {
 		h->n_rules = yseq_len(v);
 		h->rules = arena_array(d, h->n_rules, sizeof(*h->rules));
 		for (i = 0; i < h->n_rules; i++)
