@@ -551,7 +551,14 @@ static struct xrelay_session *xrelay_nl_find_session(struct xrelay_net *xn,
 	inst = xrelay_nl_find_instance(xn, info, instance);
 	if (IS_ERR(inst))
 		return ERR_CAST(inst);
+	/*
+	 * The table's buckets are freed after a grace period when it is
+	 * resized, which xn->lock does not hold off; the side itself cannot go
+	 * away while xn->lock is held.
+	 */
+	rcu_read_lock();
 	side = xrelay_ports_lookup(xn, &inst->addr, htons(nla_get_u16(port)));
+	rcu_read_unlock();
 	if (!side || side->session->instance != inst) {
 		XRELAY_ERR(info, port, "no session uses this port of the instance");
 		return ERR_PTR(-ENOENT);
