@@ -479,8 +479,13 @@ int xrelay_nl_session_new_batch_doit(struct sk_buff *skb, struct genl_info *info
 	void *hdr;
 	u32 id;
 
-	nlmsg_for_each_attr(nest, info->nlhdr, GENL_HDRLEN, rem)
-		n++;
+	nlmsg_for_each_attr(nest, info->nlhdr, GENL_HDRLEN, rem) {
+		/* The reply, allocated up front, holds an id per session. */
+		if (++n > XRELAY_MAX_BATCH_SESSIONS) {
+			XRELAY_ERR(info, nest, "too many sessions in a batch");
+			return -E2BIG;
+		}
+	}
 	if (!n) {
 		XRELAY_ERR(info, NULL, "no session to open");
 		return -EINVAL;

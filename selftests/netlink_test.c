@@ -3105,4 +3105,21 @@ TEST_F(xrelay, event_commands_refused)
 	expect_counts_unchanged(_metadata, self);
 }
 
+/* ---- session-new-batch: bounded ---- */
+
+TEST_F(xrelay, session_new_batch_too_many)
+{
+	int big = 4 << 20, i;
+	struct request r;
+
+	cmd_init(&r, self, XRELAY_CMD_SESSION_NEW_BATCH);
+	req_reserve(&r, (XRELAY_MAX_BATCH_SESSIONS + 1) * 64);
+	/* Without the cap, sessions would open until one took a port again. */
+	for (i = 0; i <= XRELAY_MAX_BATCH_SESSIONS; i++)
+		put_batch_session(&r, FREE_PORT_A + 2 * (i % 40), FREE_PORT_B + 2 * (i % 40));
+	setsockopt(self->nl.fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big));
+	expect_module_error(&r, E2BIG);
+	req_release(&r);
+}
+
 TEST_HARNESS_MAIN
