@@ -11,17 +11,17 @@
 /* Integer value ranges */
 static struct netlink_range_validation xrelay_idle_timeout_range = {
 	.min = 1,
-	.max = XRELAY_MAX_TIMEOUT,
+	.max = 604800,
 };
 
 static struct netlink_range_validation xrelay_lifetime_range = {
 	.min = 1,
-	.max = XRELAY_MAX_TIMEOUT,
+	.max = 604800,
 };
 
 static struct netlink_range_validation xrelay_relearn_timeout_range = {
 	.min = 1,
-	.max = XRELAY_MAX_TIMEOUT,
+	.max = 604800,
 };
 
 /* Common nested types */

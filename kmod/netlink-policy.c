@@ -629,11 +629,14 @@ static int xrelay_nl_put_rate(struct sk_buff *skb, int type, const struct xrelay
 		return -EMSGSIZE;
 	if ((rate->packets_per_second &&
 	     (nla_put_u64_64bit(skb, XRELAY_A_RATE_PACKETS_PER_SECOND,
-				rate->packets_per_second, 0) ||
-	      nla_put_u64_64bit(skb, XRELAY_A_RATE_BURST_PACKETS, rate->burst_packets, 0))) ||
+				rate->packets_per_second, XRELAY_A_RATE_PAD) ||
+	      nla_put_u64_64bit(skb, XRELAY_A_RATE_BURST_PACKETS, rate->burst_packets,
+				XRELAY_A_RATE_PAD))) ||
 	    (rate->bits_per_second &&
-	     (nla_put_u64_64bit(skb, XRELAY_A_RATE_BITS_PER_SECOND, rate->bits_per_second, 0) ||
-	      nla_put_u64_64bit(skb, XRELAY_A_RATE_BURST_BYTES, rate->burst_bytes, 0)))) {
+	     (nla_put_u64_64bit(skb, XRELAY_A_RATE_BITS_PER_SECOND, rate->bits_per_second,
+				XRELAY_A_RATE_PAD) ||
+	      nla_put_u64_64bit(skb, XRELAY_A_RATE_BURST_BYTES, rate->burst_bytes,
+				XRELAY_A_RATE_PAD)))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -671,7 +674,8 @@ static int xrelay_nl_put_hub_rule(struct sk_buff *skb, const struct xrelay_hub *
 	    (rule->port_min &&
 	     (nla_put_u16(skb, XRELAY_A_HUB_RULE_PORT_MIN, rule->port_min) ||
 	      nla_put_u16(skb, XRELAY_A_HUB_RULE_PORT_MAX, rule->port_max))) ||
-	    nla_put_u64_64bit(skb, XRELAY_A_HUB_RULE_HITS, xrelay_hub_hits(hub, i), 0)) {
+	    nla_put_u64_64bit(skb, XRELAY_A_HUB_RULE_HITS, xrelay_hub_hits(hub, i),
+			      XRELAY_A_HUB_RULE_PAD)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -709,7 +713,7 @@ static int xrelay_nl_put_hub(struct sk_buff *skb, const struct xrelay_hub *hub)
 	    nla_put_u8(skb, XRELAY_A_HUB_DEFAULT,
 		       hub->locked ? XRELAY_HUB_DEFAULT_LOCKED : XRELAY_HUB_DEFAULT_OPEN) ||
 	    nla_put_u64_64bit(skb, XRELAY_A_HUB_DEFAULT_HITS,
-			      xrelay_hub_hits(hub, hub->n_rules), 0))
+			      xrelay_hub_hits(hub, hub->n_rules), XRELAY_A_HUB_PAD))
 		return -EMSGSIZE;
 	for (i = 0; i < hub->n_interfaces; i++)
 		if (xrelay_nl_chunk(&chunks) ||
@@ -726,12 +730,20 @@ static int xrelay_nl_put_hub(struct sk_buff *skb, const struct xrelay_hub *hub)
 	return 0;
 }
 
+/* Room for a rate nest: xrelay_nl_put_rate() writes all four values or none. */
+static size_t xrelay_nl_rate_size(void)
+{
+	return nla_total_size(0) + 4 * nla_total_size_64bit(sizeof(u64));
+}
+
+/* @pad_type: the pad attribute of the set holding @quota_type */
 static int xrelay_nl_put_policy_common(struct sk_buff *skb, const struct xrelay_policy *policy,
-				       int rate_type, int quota_type, int protocol_type)
+				       int rate_type, int quota_type, int protocol_type,
+				       int pad_type)
 {
 	if (xrelay_nl_put_rate(skb, rate_type, &policy->session_rate) ||
 	    (policy->session_quota &&
-	     nla_put_u64_64bit(skb, quota_type, policy->session_quota, 0)) ||
+	     nla_put_u64_64bit(skb, quota_type, policy->session_quota, pad_type)) ||
 	    (policy->has_protocol && nla_put_u8(skb, protocol_type, policy->protocol)))
 		return -EMSGSIZE;
 	return 0;
@@ -742,7 +754,22 @@ int xrelay_nl_put_session_policy(struct sk_buff *skb, const struct xrelay_sessio
 	if (!s->policy)
 		return 0;
 	return xrelay_nl_put_policy_common(skb, s->policy, XRELAY_A_SESSION_RATE_LIMIT,
-					   XRELAY_A_SESSION_QUOTA, XRELAY_A_SESSION_PROTOCOL);
+					   XRELAY_A_SESSION_QUOTA, XRELAY_A_SESSION_PROTOCOL,
+					   XRELAY_A_SESSION_PAD);
+}
+
+/**
+ * xrelay_nl_session_policy_size() - room for a session's own rate, quota and protocol
+ * @policy: the session's own policy, or NULL
+ *
+ * Return: bytes xrelay_nl_put_session_policy() writes at most.
+ */
+size_t xrelay_nl_session_policy_size(const struct xrelay_policy *policy)
+{
+	if (!policy)
+		return 0;
+	return xrelay_nl_rate_size() + nla_total_size_64bit(sizeof(u64)) +
+	       nla_total_size(sizeof(u8));
 }
 
 int xrelay_nl_put_side_admission(struct sk_buff *skb, const struct xrelay_side *side)
@@ -777,7 +804,7 @@ static int xrelay_nl_fill_network(struct sk_buff *skb, struct xrelay_net *xn,
 	    xrelay_nl_put_rate(skb, XRELAY_A_NETWORK_RATE_LIMIT, &policy->rate) ||
 	    xrelay_nl_put_policy_common(skb, policy, XRELAY_A_NETWORK_SESSION_RATE_LIMIT,
 					XRELAY_A_NETWORK_SESSION_QUOTA,
-					XRELAY_A_NETWORK_PROTOCOL) ||
+					XRELAY_A_NETWORK_PROTOCOL, XRELAY_A_NETWORK_PAD) ||
 	    (policy->max_sessions &&
 	     nla_put_u32(skb, XRELAY_A_NETWORK_MAX_SESSIONS, policy->max_sessions)) ||
 	    xrelay_nl_put_stats(skb, XRELAY_A_NETWORK_STATS, &st)) {

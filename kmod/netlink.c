@@ -50,12 +50,14 @@ int xrelay_nl_put_stats(struct sk_buff *skb, int type, const struct xrelay_stats
 		     XRELAY_A_STATS_DROP_ACL);
 	if (!nest)
 		return -EMSGSIZE;
-	if (nla_put_u64_64bit(skb, XRELAY_A_STATS_PACKETS, st->packets, 0) ||
-	    nla_put_u64_64bit(skb, XRELAY_A_STATS_PACKETS_XDP, st->packets_xdp, 0) ||
-	    nla_put_u64_64bit(skb, XRELAY_A_STATS_BYTES, st->bytes, 0))
+	if (nla_put_u64_64bit(skb, XRELAY_A_STATS_PACKETS, st->packets, XRELAY_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, XRELAY_A_STATS_PACKETS_XDP, st->packets_xdp,
+			      XRELAY_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, XRELAY_A_STATS_BYTES, st->bytes, XRELAY_A_STATS_PAD))
 		goto cancel;
 	for (i = 0; i < XRELAY_DROP_NR; i++)
-		if (nla_put_u64_64bit(skb, XRELAY_A_STATS_DROP_NO_SESSION + i, st->drops[i], 0))
+		if (nla_put_u64_64bit(skb, XRELAY_A_STATS_DROP_NO_SESSION + i, st->drops[i],
+				      XRELAY_A_STATS_PAD))
 			goto cancel;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -117,7 +119,8 @@ static int xrelay_nl_put_side(struct sk_buff *skb, const struct xrelay_side *sid
 	if (!stats_only) {
 		if (nla_put_u8(skb, XRELAY_A_SIDE_STATE, info.state) ||
 		    nla_put_u32(skb, XRELAY_A_SIDE_RELEARN_TIMEOUT, info.relearn_timeout) ||
-		    nla_put_u64_64bit(skb, XRELAY_A_SIDE_IDLE_MSECS, info.idle_msecs, 0))
+		    nla_put_u64_64bit(skb, XRELAY_A_SIDE_IDLE_MSECS, info.idle_msecs,
+				      XRELAY_A_SIDE_PAD))
 			goto cancel;
 		if (info.state != XRELAY_SIDE_STATE_WAITING &&
 		    (xrelay_nl_put_addr(skb, XRELAY_A_SIDE_PEER_IPV4, XRELAY_A_SIDE_PEER_IPV6,
@@ -164,7 +167,7 @@ static int xrelay_nl_fill_session(struct sk_buff *skb, const struct xrelay_sessi
 	    nla_put_u32(skb, XRELAY_A_SESSION_IDLE_TIMEOUT, s->idle_timeout / HZ) ||
 	    (s->lifetime && nla_put_u32(skb, XRELAY_A_SESSION_LIFETIME, s->lifetime / HZ)) ||
 	    nla_put_u64_64bit(skb, XRELAY_A_SESSION_AGE_MSECS,
-			      jiffies_to_msecs(jiffies - s->created), 0) ||
+			      jiffies_to_msecs(jiffies - s->created), XRELAY_A_SESSION_PAD) ||
 	    xrelay_nl_put_session_policy(skb, s) ||
 	    xrelay_nl_put_side(skb, &s->sides[0], false) ||
 	    xrelay_nl_put_side(skb, &s->sides[1], false)) {
@@ -808,7 +811,7 @@ void xrelay_nl_notify_expired(struct xrelay_net *xn, const struct xrelay_session
 	if (xrelay_nl_put_session_ids(msg, s) ||
 	    nla_put_u8(msg, XRELAY_A_SESSION_EXPIRE_REASON, reason) ||
 	    nla_put_u64_64bit(msg, XRELAY_A_SESSION_AGE_MSECS,
-			      jiffies_to_msecs(jiffies - s->created), 0) ||
+			      jiffies_to_msecs(jiffies - s->created), XRELAY_A_SESSION_PAD) ||
 	    xrelay_nl_put_side(msg, &s->sides[0], true) ||
 	    xrelay_nl_put_side(msg, &s->sides[1], true)) {
 		nlmsg_free(msg);

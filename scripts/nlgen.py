@@ -5,7 +5,8 @@
 The spec in Documentation/netlink/specs/ is the source of truth: this writes the
 attribute, command and enum numbers (uapi), one strict policy per operation and the
 genl_ops table (kernel). Run with --check to fail when the committed files differ
-from what the spec generates.
+from what the spec generates, with --schema DIR to validate the spec first against
+upstream's schema for its protocol (DIR/genetlink-legacy.yaml, say).
 """
 import argparse
 import difflib
@@ -48,6 +49,22 @@ class Spec:
             op["value"] = value
         self.mcgrps = self.y.get("mcast-groups", {}).get("list", [])
         self.ranges = {}
+
+    def validate(self, schema_dir):
+        """Errors of the spec against upstream's schema for its protocol, as text."""
+        import jsonschema
+
+        with open(os.path.join(schema_dir, self.y["protocol"] + ".yaml")) as f:
+            schema = yaml.safe_load(f)
+        validator = jsonschema.Draft7Validator(schema)
+        return ["%s: %s" % ("/".join(str(p) for p in e.absolute_path), e.message)
+                for e in validator.iter_errors(self.y)]
+
+    def unpadded_sets(self):
+        """Attribute sets with u64 attributes but no pad attribute to align them."""
+        return [s["name"] for s in self.sets.values()
+                if any(a["type"] == "u64" for a in s["attributes"]) and
+                not any(a["type"] == "pad" for a in s["attributes"])]
 
     def attr_enum(self, set_name, attr_name):
         return "%s_A_%s_%s" % (self.prefix, c_upper(set_name), c_upper(attr_name))
@@ -116,6 +133,8 @@ class Spec:
             return "{ .type = NLA_NUL_STRING, }"
         if t == "flag":
             return "{ .type = NLA_FLAG, }"
+        if t == "pad":
+            return None
         if t == "nest":
             return "NLA_POLICY_NESTED(%s_%s_nl_policy)" % (
                 c_lower(self.name), c_lower(a["nested-attributes"]))
@@ -236,7 +255,10 @@ class Spec:
             body.append("const struct nla_policy %s_%s_nl_policy[%s_A_%s_MAX + 1] = {\n"
                        % (lo, c_lower(s), self.prefix, c_upper(s)))
             for a in self.sets[s]["attributes"]:
-                body.append("\t[%s] = %s,\n" % (self.attr_enum(s, a["name"]), self.policy_entry(a)))
+                # A pad attribute gets no entry: strict validation refuses it.
+                if a["type"] != "pad":
+                    body.append("\t[%s] = %s,\n" % (self.attr_enum(s, a["name"]),
+                                                     self.policy_entry(a)))
             body.append("};\n\n")
         for op in self.request_ops():
             if not self.op_max_attr(op):
@@ -289,8 +311,21 @@ def main():
     ap.add_argument("--kernel-dir", required=True, help="directory for netlink-gen.[ch]")
     ap.add_argument("--check", action="store_true",
                     help="compare with the files on disk instead of writing them")
+    ap.add_argument("--schema", metavar="DIR",
+                    help="validate the spec against the schemas in DIR first")
     args = ap.parse_args()
     spec = Spec(args.spec)
+    if args.schema:
+        errors = spec.validate(args.schema)
+        for e in errors:
+            print("%s: %s" % (args.spec, e), file=sys.stderr)
+        if errors:
+            return 1
+    unpadded = spec.unpadded_sets()
+    if unpadded:
+        # The kernel writes u64s with nla_put_u64_64bit(), which needs one.
+        sys.exit("%s: sets with u64 attributes and no pad attribute: %s"
+                 % (args.spec, ", ".join(unpadded)))
     outputs = {
         args.uapi: spec.uapi(),
         os.path.join(args.kernel_dir, "netlink-gen.h"): spec.kernel_h(),
