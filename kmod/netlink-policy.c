@@ -545,6 +545,11 @@ int xrelay_nl_get_session_policy(struct genl_info *info, struct xrelay_policy **
 		ret = xrelay_nl_get_admission(info, nla_data(attrs[sides[i]]),
 					      nla_len(attrs[sides[i]]), XRELAY_A_SIDE_ADMISSION,
 					      XRELAY_MAX_SIDE_PREFIXES, &p->admission[i]);
+	if (!ret && xrelay_nl_msg_size(xrelay_nl_session_size(p)) > XRELAY_NL_MAX_DUMP_MSG) {
+		XRELAY_ERR(info, NULL,
+			   "session too large to be read back in 8 KiB: fewer side admission prefixes");
+		ret = -E2BIG;
+	}
 	if (ret || (!p->admission[0] && !p->admission[1] && !p->has_protocol &&
 		    !p->session_quota && !xrelay_rate_set(&p->session_rate))) {
 		xrelay_policy_free(p);
@@ -568,6 +573,13 @@ static int xrelay_nl_put_prefix(struct sk_buff *skb, int type, const struct xrel
 	}
 	nla_nest_end(skb, nest);
 	return 0;
+}
+
+static size_t xrelay_nl_prefix_size(const struct xrelay_prefix *p)
+{
+	size_t addr = xrelay_addr_is_v4(&p->addr) ? sizeof(__be32) : sizeof(struct in6_addr);
+
+	return nla_total_size(0) + nla_total_size(addr) + nla_total_size(sizeof(u8));
 }
 
 /*
@@ -598,6 +610,33 @@ static void xrelay_nl_chunks_end(struct xrelay_nl_chunks *c)
 {
 	if (c->nest)
 		nla_nest_end(c->skb, c->nest);
+}
+
+/*
+ * Entries of @size bytes in all, written in chunks: each nest but the last
+ * holds XRELAY_NL_CHUNK bytes or more, its header included.
+ */
+static size_t xrelay_nl_chunks_size(size_t size)
+{
+	if (!size)
+		return 0;
+	return size + (size / (XRELAY_NL_CHUNK - NLA_HDRLEN) + 1) * nla_total_size(0);
+}
+
+/**
+ * xrelay_nl_admission_size() - room for an admission's lists in a reply
+ * @adm: the lists, or NULL
+ *
+ * Return: bytes of the nests xrelay_nl_put_admission() writes.
+ */
+size_t xrelay_nl_admission_size(const struct xrelay_admission *adm)
+{
+	size_t size = 0;
+	u32 i;
+
+	for (i = 0; adm && i < adm->n_allow + adm->n_deny; i++)
+		size += xrelay_nl_prefix_size(&adm->prefixes[i]);
+	return xrelay_nl_chunks_size(size);
 }
 
 /* On failure the caller cancels the whole message. */
@@ -782,6 +821,46 @@ int xrelay_nl_put_side_admission(struct sk_buff *skb, const struct xrelay_side *
 				       policy->admission[xrelay_side_index(side)]);
 }
 
+/* Room for a hub's entries; its rules at their largest: ends named, a protocol, ports. */
+static size_t xrelay_nl_hub_size(const struct xrelay_hub *hub)
+{
+	size_t name = nla_total_size(sizeof(hub->groups[0].name));
+	size_t size;
+	u32 i, j;
+
+	if (!hub)
+		return 0;
+	size = nla_total_size(sizeof(u8)) + nla_total_size_64bit(sizeof(u64)) +
+	       hub->n_interfaces * nla_total_size(IFNAMSIZ);
+	for (i = 0; i < hub->n_groups; i++) {
+		const struct xrelay_hub_group *group = &hub->groups[i];
+
+		/* A rule's own prefix is a group without a name, written in the rule. */
+		if (!group->name[0])
+			continue;
+		size += nla_total_size(0) + nla_total_size(strlen(group->name) + 1);
+		for (j = 0; j < group->members->n_allow; j++)
+			size += xrelay_nl_prefix_size(&group->members->prefixes[j]);
+	}
+	size += (size_t)hub->n_rules *
+		(nla_total_size(0) + 2 * nla_total_size(sizeof(u8)) + 2 * name +
+		 2 * nla_total_size(sizeof(u16)) + nla_total_size_64bit(sizeof(u64)));
+	return xrelay_nl_chunks_size(size);
+}
+
+/* Room for what xrelay_nl_fill_network() writes, exact but for the hub's rules. */
+static size_t xrelay_nl_network_size(const struct xrelay_policy *policy, bool lists)
+{
+	size_t size = 3 * nla_total_size(sizeof(u32)) + 2 * xrelay_nl_rate_size() +
+		      nla_total_size_64bit(sizeof(u64)) + nla_total_size(sizeof(u8)) +
+		      xrelay_nl_stats_size();
+
+	if (!lists)
+		return size;
+	return size + xrelay_nl_admission_size(policy->admission[0]) +
+	       xrelay_nl_hub_size(policy->hub);
+}
+
 /* @lists: only a reply about one network has room for admission lists and hubs. */
 static int xrelay_nl_fill_network(struct sk_buff *skb, struct xrelay_net *xn,
 				  const struct xrelay_network *nw, u32 portid, u32 seq,
@@ -830,6 +909,12 @@ static int xrelay_nl_network_change(struct genl_info *info, bool create)
 	policy = xrelay_nl_get_network_policy(info);
 	if (IS_ERR(policy))
 		return PTR_ERR(policy);
+	if (xrelay_nl_msg_size(xrelay_nl_network_size(policy, true)) > XRELAY_NL_MAX_NETWORK_MSG) {
+		XRELAY_ERR(info, NULL,
+			   "network policy too large to be read back: its reply would pass 4 MiB");
+		xrelay_policy_free(policy);
+		return -E2BIG;
+	}
 	mutex_lock(&xn->lock);
 	if (create)
 		ret = xrelay_network_create(xn, id, policy, info->extack);
@@ -865,30 +950,10 @@ int xrelay_nl_network_del_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
-/* Room for a network's reply with its lists and hub, all prefixes IPv6 at worst. */
-static size_t xrelay_nl_network_size(const struct xrelay_policy *policy)
-{
-	const struct xrelay_admission *adm = policy->admission[0];
-	const struct xrelay_hub *hub = policy->hub;
-	size_t prefix = nla_total_size(0) + nla_total_size(16) + nla_total_size(1);
-	size_t name = nla_total_size(64);
-	size_t size = NLMSG_GOODSIZE;
-	u32 i;
-
-	if (adm)
-		size += (adm->n_allow + adm->n_deny) * prefix;
-	if (!hub)
-		return size;
-	size += hub->n_interfaces * nla_total_size(IFNAMSIZ);
-	for (i = 0; i < hub->n_groups; i++)
-		size += name + hub->groups[i].members->n_allow * prefix;
-	return size + hub->n_rules * (nla_total_size(0) + 2 * name + 4 * nla_total_size(2) +
-				      nla_total_size_64bit(8));
-}
-
 int xrelay_nl_network_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct xrelay_net *xn = xrelay_net(genl_info_net(info));
+	const struct xrelay_policy *policy;
 	struct xrelay_network *nw;
 	struct sk_buff *msg;
 	int ret;
@@ -904,9 +969,8 @@ int xrelay_nl_network_get_doit(struct sk_buff *skb, struct genl_info *info)
 		XRELAY_ERR(info, info->attrs[XRELAY_A_NETWORK_ID], "no network with this id");
 		return -ENOENT;
 	}
-	msg = genlmsg_new(xrelay_nl_network_size(rcu_dereference_protected(nw->policy,
-							lockdep_is_held(&xn->lock))),
-			  GFP_KERNEL);
+	policy = rcu_dereference_protected(nw->policy, lockdep_is_held(&xn->lock));
+	msg = genlmsg_new(xrelay_nl_network_size(policy, true), GFP_KERNEL);
 	ret = msg ? xrelay_nl_fill_network(msg, xn, nw, info->snd_portid, info->snd_seq, 0,
 					   true) : -ENOMEM;
 	mutex_unlock(&xn->lock);
@@ -921,15 +985,21 @@ int xrelay_nl_network_get_dumpit(struct sk_buff *skb, struct netlink_callback *c
 {
 	struct xrelay_net *xn = xrelay_net(sock_net(skb->sk));
 	struct xrelay_network *nw;
-	unsigned long id = cb->args[0];
+	unsigned long id;
+	int ret;
 
+	ret = xrelay_nl_dump_refused(cb);
+	if (ret)
+		return ret;
 	mutex_lock(&xn->lock);
 	xa_for_each_start(&xn->networks, id, nw, cb->args[0]) {
-		if (xrelay_nl_fill_network(skb, xn, nw, NETLINK_CB(cb->skb).portid,
-					   cb->nlh->nlmsg_seq, NLM_F_MULTI, false))
+		ret = xrelay_nl_fill_network(skb, xn, nw, NETLINK_CB(cb->skb).portid,
+					     cb->nlh->nlmsg_seq, NLM_F_MULTI, false);
+		if (ret)
 			break;
 		cb->args[0] = id + 1;
 	}
 	mutex_unlock(&xn->lock);
-	return skb->len;
+	/* As xrelay_nl_instance_get_dumpit(): an error rather than a short dump. */
+	return ret && !skb->len ? ret : skb->len;
 }

@@ -219,6 +219,42 @@ class Spec:
     def request_ops(self):
         return [op for op in self.ops if "do" in op or "dump" in op]
 
+    def dump_ops(self):
+        return [op for op in self.ops if "dump" in op]
+
+    def dump_start(self, op):
+        """A dump's start: refuses the request attributes only its do takes.
+
+        Kernel 6.1 has one policy per command, so a dump's policy lets the do's
+        attributes through; the dump would silently ignore them.
+        """
+        lo = c_lower(self.name)
+        dump = self.request_attrs(op, "dump")
+        refused = [n for n in self.request_attrs(op, "do") if n not in dump]
+        table = "%s_%s_dump_refused" % (lo, c_lower(op["name"]))
+        out = []
+        if refused:
+            attrs = sorted((self.attr(op["attribute-set"], n) for n in refused),
+                           key=lambda a: a["value"])
+            out.append("/* %s_CMD_%s - dump: what only the do takes */\n" % (
+                self.prefix, c_upper(op["name"])))
+            out.append("static const char * const %s[%s + 1] = {\n" % (
+                table, self.attr_enum(op["attribute-set"], attrs[-1]["name"])))
+            takes = ", ".join(dump) or "no attribute"
+            for a in attrs:
+                out.append('\t[%s] = KBUILD_MODNAME ": %s dump does not take %s; it takes %s",\n'
+                           % (self.attr_enum(op["attribute-set"], a["name"]), op["name"],
+                              a["name"], takes))
+            out.append("};\n\n")
+        out.append("static int %s_nl_%s_start(struct netlink_callback *cb)\n{\n" % (
+            lo, c_lower(op["name"])))
+        if refused:
+            out.append("\treturn %s_nl_dump_start(cb, %s,\n\t\t\t\t    ARRAY_SIZE(%s));\n}\n\n"
+                       % (lo, table, table))
+        else:
+            out.append("\treturn %s_nl_dump_start(cb, NULL, 0);\n}\n\n" % lo)
+        return out
+
     def kernel_h(self):
         lo = c_lower(self.name)
         guard = "_LINUX_%s_GEN_H" % self.prefix
@@ -236,6 +272,10 @@ class Spec:
                 out.append("int %s_doit(struct sk_buff *skb, struct genl_info *info);\n" % fn)
             if "dump" in op:
                 out.append("int %s_dumpit(struct sk_buff *skb, struct netlink_callback *cb);\n" % fn)
+        if self.dump_ops():
+            out.append("\nint %s_nl_dump_start(struct netlink_callback *cb, "
+                       "const char * const *refused,\n\t\t\t unsigned int n_refused);\n"
+                       % lo)
         n_ops = len(self.request_ops())
         out.append("\nextern const struct genl_ops %s_nl_ops[%d];\n" % (lo, n_ops))
         out.append("extern const struct genl_multicast_group %s_nl_mcgrps[%d];\n\n" % (lo, len(self.mcgrps)))
@@ -274,6 +314,8 @@ class Spec:
                 body.append("\t[%s] = %s,\n" % (self.attr_enum(op["attribute-set"], a["name"]),
                                                self.policy_entry(a)))
             body.append("};\n\n")
+        for op in self.dump_ops():
+            body.extend(self.dump_start(op))
         if self.ranges:
             out.append("/* Integer value ranges */\n")
             out.extend(self.ranges[k] for k in sorted(self.ranges))
@@ -287,6 +329,7 @@ class Spec:
             if "do" in op:
                 out.append("\t\t.doit\t\t= %s_doit,\n" % fn)
             if "dump" in op:
+                out.append("\t\t.start\t\t= %s_start,\n" % fn)
                 out.append("\t\t.dumpit\t\t= %s_dumpit,\n" % fn)
             if self.op_max_attr(op):
                 out.append("\t\t.policy\t\t= %s,\n" % self.op_policy_name(op))
