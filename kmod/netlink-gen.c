@@ -11,17 +11,17 @@
 /* Integer value ranges */
 static struct netlink_range_validation xrelay_idle_timeout_range = {
 	.min = 1,
-	.max = XRELAY_MAX_TIMEOUT,
+	.max = 604800,
 };
 
 static struct netlink_range_validation xrelay_lifetime_range = {
 	.min = 1,
-	.max = XRELAY_MAX_TIMEOUT,
+	.max = 604800,
 };
 
 static struct netlink_range_validation xrelay_relearn_timeout_range = {
 	.min = 1,
-	.max = XRELAY_MAX_TIMEOUT,
+	.max = 604800,
 };
 
 /* Common nested types */
@@ -216,6 +216,40 @@ static const struct nla_policy xrelay_session_new_batch_nl_policy[2] = {
 	[XRELAY_A_SESSION_BATCH_SESSION] = NLA_POLICY_NESTED(xrelay_session_nl_policy),
 };
 
+/* XRELAY_CMD_INSTANCE_GET - dump: what only the do takes */
+static const char * const xrelay_instance_get_dump_refused[XRELAY_A_INSTANCE_ID + 1] = {
+	[XRELAY_A_INSTANCE_ID] = KBUILD_MODNAME ": instance-get dump does not take id; it takes no attribute",
+};
+
+static int xrelay_nl_instance_get_start(struct netlink_callback *cb)
+{
+	return xrelay_nl_dump_start(cb, xrelay_instance_get_dump_refused,
+				    ARRAY_SIZE(xrelay_instance_get_dump_refused));
+}
+
+/* XRELAY_CMD_SESSION_GET - dump: what only the do takes */
+static const char * const xrelay_session_get_dump_refused[XRELAY_A_SESSION_PORT + 1] = {
+	[XRELAY_A_SESSION_ID] = KBUILD_MODNAME ": session-get dump does not take id; it takes instance, network",
+	[XRELAY_A_SESSION_PORT] = KBUILD_MODNAME ": session-get dump does not take port; it takes instance, network",
+};
+
+static int xrelay_nl_session_get_start(struct netlink_callback *cb)
+{
+	return xrelay_nl_dump_start(cb, xrelay_session_get_dump_refused,
+				    ARRAY_SIZE(xrelay_session_get_dump_refused));
+}
+
+/* XRELAY_CMD_NETWORK_GET - dump: what only the do takes */
+static const char * const xrelay_network_get_dump_refused[XRELAY_A_NETWORK_ID + 1] = {
+	[XRELAY_A_NETWORK_ID] = KBUILD_MODNAME ": network-get dump does not take id; it takes no attribute",
+};
+
+static int xrelay_nl_network_get_start(struct netlink_callback *cb)
+{
+	return xrelay_nl_dump_start(cb, xrelay_network_get_dump_refused,
+				    ARRAY_SIZE(xrelay_network_get_dump_refused));
+}
+
 /* Ops table for xrelay */
 const struct genl_ops xrelay_nl_ops[14] = {
 	{
@@ -235,6 +269,7 @@ const struct genl_ops xrelay_nl_ops[14] = {
 	{
 		.cmd		= XRELAY_CMD_INSTANCE_GET,
 		.doit		= xrelay_nl_instance_get_doit,
+		.start		= xrelay_nl_instance_get_start,
 		.dumpit		= xrelay_nl_instance_get_dumpit,
 		.policy		= xrelay_instance_get_nl_policy,
 		.maxattr	= 1,
@@ -257,6 +292,7 @@ const struct genl_ops xrelay_nl_ops[14] = {
 	{
 		.cmd		= XRELAY_CMD_SESSION_GET,
 		.doit		= xrelay_nl_session_get_doit,
+		.start		= xrelay_nl_session_get_start,
 		.dumpit		= xrelay_nl_session_get_dumpit,
 		.policy		= xrelay_session_get_nl_policy,
 		.maxattr	= 10,
@@ -305,6 +341,7 @@ const struct genl_ops xrelay_nl_ops[14] = {
 	{
 		.cmd		= XRELAY_CMD_NETWORK_GET,
 		.doit		= xrelay_nl_network_get_doit,
+		.start		= xrelay_nl_network_get_start,
 		.dumpit		= xrelay_nl_network_get_dumpit,
 		.policy		= xrelay_network_get_nl_policy,
 		.maxattr	= 1,

@@ -39,6 +39,9 @@ int xrelay_nl_network_get_doit(struct sk_buff *skb, struct genl_info *info);
 int xrelay_nl_network_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 int xrelay_nl_session_new_batch_doit(struct sk_buff *skb, struct genl_info *info);
 
+int xrelay_nl_dump_start(struct netlink_callback *cb, const char * const *refused,
+			 unsigned int n_refused);
+
 extern const struct genl_ops xrelay_nl_ops[14];
 extern const struct genl_multicast_group xrelay_nl_mcgrps[1];
 

@@ -75,15 +75,38 @@ static int xrelay_nl_get_prefix_nest(struct genl_info *info, struct nlattr *nest
 				    tb[XRELAY_A_PREFIX_LEN], prefix);
 }
 
+/* From @*nest on, the first nest of @type holding an entry: its first entry, or NULL. */
+static struct nlattr *xrelay_nl_entry_from(struct nlattr **nest, int *nest_rem, int *rem,
+					   int type)
+{
+	for (; nla_ok(*nest, *nest_rem); *nest = nla_next(*nest, nest_rem)) {
+		*rem = nla_len(*nest);
+		if (nla_type(*nest) == type && nla_ok(nla_data(*nest), *rem))
+			return nla_data(*nest);
+	}
+	return NULL;
+}
+
+static struct nlattr *xrelay_nl_entry_next(struct nlattr *entry, struct nlattr **nest,
+					   int *nest_rem, int *rem, int type)
+{
+	entry = nla_next(entry, rem);
+	if (nla_ok(entry, *rem))
+		return entry;
+	*nest = nla_next(*nest, nest_rem);
+	return xrelay_nl_entry_from(nest, nest_rem, rem, type);
+}
+
 /*
  * One attribute holds at most 64 KiB, so long lists come as several
  * attributes of the same type, taken together: iterate over the nests of
  * @type among the attributes at @head (@len bytes), and the entries in them.
+ * One loop, with no if in the macro to take an else that follows it.
  */
 #define xrelay_nl_for_each_entry(entry, nest, head, len, type, rem, nest_rem)		\
-	nla_for_each_attr(nest, head, len, nest_rem)					\
-		if (nla_type(nest) == (type))						\
-			nla_for_each_nested(entry, nest, rem)
+	for (nest = (head), nest_rem = (len),						\
+	     entry = xrelay_nl_entry_from(&nest, &nest_rem, &rem, type);			\
+	     entry; entry = xrelay_nl_entry_next(entry, &nest, &nest_rem, &rem, type))
 
 /*
  * The admission nests of @type at @head into compiled lists of at most @max
@@ -539,6 +562,11 @@ int xrelay_nl_get_session_policy(struct genl_info *info, struct xrelay_policy **
 		ret = xrelay_nl_get_admission(info, nla_data(attrs[sides[i]]),
 					      nla_len(attrs[sides[i]]), XRELAY_A_SIDE_ADMISSION,
 					      XRELAY_MAX_SIDE_PREFIXES, &p->admission[i]);
+	if (!ret && xrelay_nl_msg_size(xrelay_nl_session_size(p)) > XRELAY_NL_MAX_DUMP_MSG) {
+		XRELAY_ERR(info, NULL,
+			   "session too large to be read back in 8 KiB: fewer side admission prefixes");
+		ret = -E2BIG;
+	}
 	if (ret || (!p->admission[0] && !p->admission[1] && !p->has_protocol &&
 		    !p->session_quota && !xrelay_rate_set(&p->session_rate))) {
 		xrelay_policy_free(p);
@@ -562,6 +590,13 @@ static int xrelay_nl_put_prefix(struct sk_buff *skb, int type, const struct xrel
 	}
 	nla_nest_end(skb, nest);
 	return 0;
+}
+
+static size_t xrelay_nl_prefix_size(const struct xrelay_prefix *p)
+{
+	size_t addr = xrelay_addr_is_v4(&p->addr) ? sizeof(__be32) : sizeof(struct in6_addr);
+
+	return nla_total_size(0) + nla_total_size(addr) + nla_total_size(sizeof(u8));
 }
 
 /*
@@ -594,6 +629,33 @@ static void xrelay_nl_chunks_end(struct xrelay_nl_chunks *c)
 		nla_nest_end(c->skb, c->nest);
 }
 
+/*
+ * Entries of @size bytes in all, written in chunks: each nest but the last
+ * holds XRELAY_NL_CHUNK bytes or more, its header included.
+ */
+static size_t xrelay_nl_chunks_size(size_t size)
+{
+	if (!size)
+		return 0;
+	return size + (size / (XRELAY_NL_CHUNK - NLA_HDRLEN) + 1) * nla_total_size(0);
+}
+
+/**
+ * xrelay_nl_admission_size() - room for an admission's lists in a reply
+ * @adm: the lists, or NULL
+ *
+ * Return: bytes of the nests xrelay_nl_put_admission() writes.
+ */
+size_t xrelay_nl_admission_size(const struct xrelay_admission *adm)
+{
+	size_t size = 0;
+	u32 i;
+
+	for (i = 0; adm && i < adm->n_allow + adm->n_deny; i++)
+		size += xrelay_nl_prefix_size(&adm->prefixes[i]);
+	return xrelay_nl_chunks_size(size);
+}
+
 /* On failure the caller cancels the whole message. */
 static int xrelay_nl_put_admission(struct sk_buff *skb, int type,
 				   const struct xrelay_admission *adm)
@@ -623,11 +685,14 @@ static int xrelay_nl_put_rate(struct sk_buff *skb, int type, const struct xrelay
 		return -EMSGSIZE;
 	if ((rate->packets_per_second &&
 	     (nla_put_u64_64bit(skb, XRELAY_A_RATE_PACKETS_PER_SECOND,
-				rate->packets_per_second, 0) ||
-	      nla_put_u64_64bit(skb, XRELAY_A_RATE_BURST_PACKETS, rate->burst_packets, 0))) ||
+				rate->packets_per_second, XRELAY_A_RATE_PAD) ||
+	      nla_put_u64_64bit(skb, XRELAY_A_RATE_BURST_PACKETS, rate->burst_packets,
+				XRELAY_A_RATE_PAD))) ||
 	    (rate->bits_per_second &&
-	     (nla_put_u64_64bit(skb, XRELAY_A_RATE_BITS_PER_SECOND, rate->bits_per_second, 0) ||
-	      nla_put_u64_64bit(skb, XRELAY_A_RATE_BURST_BYTES, rate->burst_bytes, 0)))) {
+	     (nla_put_u64_64bit(skb, XRELAY_A_RATE_BITS_PER_SECOND, rate->bits_per_second,
+				XRELAY_A_RATE_PAD) ||
+	      nla_put_u64_64bit(skb, XRELAY_A_RATE_BURST_BYTES, rate->burst_bytes,
+				XRELAY_A_RATE_PAD)))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -665,7 +730,8 @@ static int xrelay_nl_put_hub_rule(struct sk_buff *skb, const struct xrelay_hub *
 	    (rule->port_min &&
 	     (nla_put_u16(skb, XRELAY_A_HUB_RULE_PORT_MIN, rule->port_min) ||
 	      nla_put_u16(skb, XRELAY_A_HUB_RULE_PORT_MAX, rule->port_max))) ||
-	    nla_put_u64_64bit(skb, XRELAY_A_HUB_RULE_HITS, xrelay_hub_hits(hub, i), 0)) {
+	    nla_put_u64_64bit(skb, XRELAY_A_HUB_RULE_HITS, xrelay_hub_hits(hub, i),
+			      XRELAY_A_HUB_RULE_PAD)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -703,7 +769,7 @@ static int xrelay_nl_put_hub(struct sk_buff *skb, const struct xrelay_hub *hub)
 	    nla_put_u8(skb, XRELAY_A_HUB_DEFAULT,
 		       hub->locked ? XRELAY_HUB_DEFAULT_LOCKED : XRELAY_HUB_DEFAULT_OPEN) ||
 	    nla_put_u64_64bit(skb, XRELAY_A_HUB_DEFAULT_HITS,
-			      xrelay_hub_hits(hub, hub->n_rules), 0))
+			      xrelay_hub_hits(hub, hub->n_rules), XRELAY_A_HUB_PAD))
 		return -EMSGSIZE;
 	for (i = 0; i < hub->n_interfaces; i++)
 		if (xrelay_nl_chunk(&chunks) ||
@@ -720,12 +786,20 @@ static int xrelay_nl_put_hub(struct sk_buff *skb, const struct xrelay_hub *hub)
 	return 0;
 }
 
+/* Room for a rate nest: xrelay_nl_put_rate() writes all four values or none. */
+static size_t xrelay_nl_rate_size(void)
+{
+	return nla_total_size(0) + 4 * nla_total_size_64bit(sizeof(u64));
+}
+
+/* @pad_type: the pad attribute of the set holding @quota_type */
 static int xrelay_nl_put_policy_common(struct sk_buff *skb, const struct xrelay_policy *policy,
-				       int rate_type, int quota_type, int protocol_type)
+				       int rate_type, int quota_type, int protocol_type,
+				       int pad_type)
 {
 	if (xrelay_nl_put_rate(skb, rate_type, &policy->session_rate) ||
 	    (policy->session_quota &&
-	     nla_put_u64_64bit(skb, quota_type, policy->session_quota, 0)) ||
+	     nla_put_u64_64bit(skb, quota_type, policy->session_quota, pad_type)) ||
 	    (policy->has_protocol && nla_put_u8(skb, protocol_type, policy->protocol)))
 		return -EMSGSIZE;
 	return 0;
@@ -736,7 +810,22 @@ int xrelay_nl_put_session_policy(struct sk_buff *skb, const struct xrelay_sessio
 	if (!s->policy)
 		return 0;
 	return xrelay_nl_put_policy_common(skb, s->policy, XRELAY_A_SESSION_RATE_LIMIT,
-					   XRELAY_A_SESSION_QUOTA, XRELAY_A_SESSION_PROTOCOL);
+					   XRELAY_A_SESSION_QUOTA, XRELAY_A_SESSION_PROTOCOL,
+					   XRELAY_A_SESSION_PAD);
+}
+
+/**
+ * xrelay_nl_session_policy_size() - room for a session's own rate, quota and protocol
+ * @policy: the session's own policy, or NULL
+ *
+ * Return: bytes xrelay_nl_put_session_policy() writes at most.
+ */
+size_t xrelay_nl_session_policy_size(const struct xrelay_policy *policy)
+{
+	if (!policy)
+		return 0;
+	return xrelay_nl_rate_size() + nla_total_size_64bit(sizeof(u64)) +
+	       nla_total_size(sizeof(u8));
 }
 
 int xrelay_nl_put_side_admission(struct sk_buff *skb, const struct xrelay_side *side)
@@ -747,6 +836,46 @@ int xrelay_nl_put_side_admission(struct sk_buff *skb, const struct xrelay_side *
 		return 0;
 	return xrelay_nl_put_admission(skb, XRELAY_A_SIDE_ADMISSION,
 				       policy->admission[xrelay_side_index(side)]);
+}
+
+/* Room for a hub's entries; its rules at their largest: ends named, a protocol, ports. */
+static size_t xrelay_nl_hub_size(const struct xrelay_hub *hub)
+{
+	size_t name = nla_total_size(sizeof(hub->groups[0].name));
+	size_t size;
+	u32 i, j;
+
+	if (!hub)
+		return 0;
+	size = nla_total_size(sizeof(u8)) + nla_total_size_64bit(sizeof(u64)) +
+	       hub->n_interfaces * nla_total_size(IFNAMSIZ);
+	for (i = 0; i < hub->n_groups; i++) {
+		const struct xrelay_hub_group *group = &hub->groups[i];
+
+		/* A rule's own prefix is a group without a name, written in the rule. */
+		if (!group->name[0])
+			continue;
+		size += nla_total_size(0) + nla_total_size(strlen(group->name) + 1);
+		for (j = 0; j < group->members->n_allow; j++)
+			size += xrelay_nl_prefix_size(&group->members->prefixes[j]);
+	}
+	size += (size_t)hub->n_rules *
+		(nla_total_size(0) + 2 * nla_total_size(sizeof(u8)) + 2 * name +
+		 2 * nla_total_size(sizeof(u16)) + nla_total_size_64bit(sizeof(u64)));
+	return xrelay_nl_chunks_size(size);
+}
+
+/* Room for what xrelay_nl_fill_network() writes, exact but for the hub's rules. */
+static size_t xrelay_nl_network_size(const struct xrelay_policy *policy, bool lists)
+{
+	size_t size = 3 * nla_total_size(sizeof(u32)) + 2 * xrelay_nl_rate_size() +
+		      nla_total_size_64bit(sizeof(u64)) + nla_total_size(sizeof(u8)) +
+		      xrelay_nl_stats_size();
+
+	if (!lists)
+		return size;
+	return size + xrelay_nl_admission_size(policy->admission[0]) +
+	       xrelay_nl_hub_size(policy->hub);
 }
 
 /* @lists: only a reply about one network has room for admission lists and hubs. */
@@ -771,7 +900,7 @@ static int xrelay_nl_fill_network(struct sk_buff *skb, struct xrelay_net *xn,
 	    xrelay_nl_put_rate(skb, XRELAY_A_NETWORK_RATE_LIMIT, &policy->rate) ||
 	    xrelay_nl_put_policy_common(skb, policy, XRELAY_A_NETWORK_SESSION_RATE_LIMIT,
 					XRELAY_A_NETWORK_SESSION_QUOTA,
-					XRELAY_A_NETWORK_PROTOCOL) ||
+					XRELAY_A_NETWORK_PROTOCOL, XRELAY_A_NETWORK_PAD) ||
 	    (policy->max_sessions &&
 	     nla_put_u32(skb, XRELAY_A_NETWORK_MAX_SESSIONS, policy->max_sessions)) ||
 	    xrelay_nl_put_stats(skb, XRELAY_A_NETWORK_STATS, &st)) {
@@ -797,6 +926,12 @@ static int xrelay_nl_network_change(struct genl_info *info, bool create)
 	policy = xrelay_nl_get_network_policy(info);
 	if (IS_ERR(policy))
 		return PTR_ERR(policy);
+	if (xrelay_nl_msg_size(xrelay_nl_network_size(policy, true)) > XRELAY_NL_MAX_NETWORK_MSG) {
+		XRELAY_ERR(info, NULL,
+			   "network policy too large to be read back: its reply would pass 4 MiB");
+		xrelay_policy_free(policy);
+		return -E2BIG;
+	}
 	mutex_lock(&xn->lock);
 	if (create)
 		ret = xrelay_network_create(xn, id, policy, info->extack);
@@ -832,30 +967,10 @@ int xrelay_nl_network_del_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
-/* Room for a network's reply with its lists and hub, all prefixes IPv6 at worst. */
-static size_t xrelay_nl_network_size(const struct xrelay_policy *policy)
-{
-	const struct xrelay_admission *adm = policy->admission[0];
-	const struct xrelay_hub *hub = policy->hub;
-	size_t prefix = nla_total_size(0) + nla_total_size(16) + nla_total_size(1);
-	size_t name = nla_total_size(64);
-	size_t size = NLMSG_GOODSIZE;
-	u32 i;
-
-	if (adm)
-		size += (adm->n_allow + adm->n_deny) * prefix;
-	if (!hub)
-		return size;
-	size += hub->n_interfaces * nla_total_size(IFNAMSIZ);
-	for (i = 0; i < hub->n_groups; i++)
-		size += name + hub->groups[i].members->n_allow * prefix;
-	return size + hub->n_rules * (nla_total_size(0) + 2 * name + 4 * nla_total_size(2) +
-				      nla_total_size_64bit(8));
-}
-
 int xrelay_nl_network_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct xrelay_net *xn = xrelay_net(genl_info_net(info));
+	const struct xrelay_policy *policy;
 	struct xrelay_network *nw;
 	struct sk_buff *msg;
 	int ret;
@@ -871,9 +986,8 @@ int xrelay_nl_network_get_doit(struct sk_buff *skb, struct genl_info *info)
 		XRELAY_ERR(info, info->attrs[XRELAY_A_NETWORK_ID], "no network with this id");
 		return -ENOENT;
 	}
-	msg = genlmsg_new(xrelay_nl_network_size(rcu_dereference_protected(nw->policy,
-							lockdep_is_held(&xn->lock))),
-			  GFP_KERNEL);
+	policy = rcu_dereference_protected(nw->policy, lockdep_is_held(&xn->lock));
+	msg = genlmsg_new(xrelay_nl_network_size(policy, true), GFP_KERNEL);
 	ret = msg ? xrelay_nl_fill_network(msg, xn, nw, info->snd_portid, info->snd_seq, 0,
 					   true) : -ENOMEM;
 	mutex_unlock(&xn->lock);
@@ -888,15 +1002,21 @@ int xrelay_nl_network_get_dumpit(struct sk_buff *skb, struct netlink_callback *c
 {
 	struct xrelay_net *xn = xrelay_net(sock_net(skb->sk));
 	struct xrelay_network *nw;
-	unsigned long id = cb->args[0];
+	unsigned long id;
+	int ret;
 
+	ret = xrelay_nl_dump_refused(cb);
+	if (ret)
+		return ret;
 	mutex_lock(&xn->lock);
 	xa_for_each_start(&xn->networks, id, nw, cb->args[0]) {
-		if (xrelay_nl_fill_network(skb, xn, nw, NETLINK_CB(cb->skb).portid,
-					   cb->nlh->nlmsg_seq, NLM_F_MULTI, false))
+		ret = xrelay_nl_fill_network(skb, xn, nw, NETLINK_CB(cb->skb).portid,
+					     cb->nlh->nlmsg_seq, NLM_F_MULTI, false);
+		if (ret)
 			break;
 		cb->args[0] = id + 1;
 	}
 	mutex_unlock(&xn->lock);
-	return skb->len;
+	/* As xrelay_nl_instance_get_dumpit(): an error rather than a short dump. */
+	return ret && !skb->len ? ret : skb->len;
 }

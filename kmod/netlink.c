@@ -65,18 +65,30 @@ int xrelay_nl_put_stats(struct sk_buff *skb, int type, const struct xrelay_stats
 
 	if (!nest)
 		return -EMSGSIZE;
-	if (nla_put_u64_64bit(skb, XRELAY_A_STATS_PACKETS, st->packets, 0) ||
-	    nla_put_u64_64bit(skb, XRELAY_A_STATS_PACKETS_XDP, st->packets_xdp, 0) ||
-	    nla_put_u64_64bit(skb, XRELAY_A_STATS_BYTES, st->bytes, 0))
+	if (nla_put_u64_64bit(skb, XRELAY_A_STATS_PACKETS, st->packets, XRELAY_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, XRELAY_A_STATS_PACKETS_XDP, st->packets_xdp,
+			      XRELAY_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, XRELAY_A_STATS_BYTES, st->bytes, XRELAY_A_STATS_PAD))
 		goto cancel;
 	for (i = 0; i < XRELAY_DROP_NR; i++)
-		if (nla_put_u64_64bit(skb, xrelay_nl_drop_attrs[i], st->drops[i], 0))
+		if (nla_put_u64_64bit(skb, xrelay_nl_drop_attrs[i], st->drops[i],
+				      XRELAY_A_STATS_PAD))
 			goto cancel;
 	nla_nest_end(skb, nest);
 	return 0;
 cancel:
 	nla_nest_cancel(skb, nest);
 	return -EMSGSIZE;
+}
+
+/**
+ * xrelay_nl_stats_size() - room for what xrelay_nl_put_stats() writes
+ *
+ * Return: bytes of the stats nest.
+ */
+size_t xrelay_nl_stats_size(void)
+{
+	return nla_total_size(0) + (3 + XRELAY_DROP_NR) * nla_total_size_64bit(sizeof(u64));
 }
 
 void xrelay_stats_add(struct xrelay_stats *sum, const struct xrelay_stats *st)
@@ -88,6 +100,12 @@ void xrelay_stats_add(struct xrelay_stats *sum, const struct xrelay_stats *st)
 	sum->bytes += st->bytes;
 	for (i = 0; i < XRELAY_DROP_NR; i++)
 		sum->drops[i] += st->drops[i];
+}
+
+static size_t xrelay_nl_instance_size(void)
+{
+	return 4 * nla_total_size(sizeof(u32)) + nla_total_size(sizeof(struct in6_addr)) +
+	       2 * nla_total_size(sizeof(u16)) + xrelay_nl_stats_size();
 }
 
 static int xrelay_nl_fill_instance(struct sk_buff *skb, const struct xrelay_instance *inst,
@@ -132,7 +150,8 @@ static int xrelay_nl_put_side(struct sk_buff *skb, const struct xrelay_side *sid
 	if (!stats_only) {
 		if (nla_put_u8(skb, XRELAY_A_SIDE_STATE, info.state) ||
 		    nla_put_u32(skb, XRELAY_A_SIDE_RELEARN_TIMEOUT, info.relearn_timeout) ||
-		    nla_put_u64_64bit(skb, XRELAY_A_SIDE_IDLE_MSECS, info.idle_msecs, 0))
+		    nla_put_u64_64bit(skb, XRELAY_A_SIDE_IDLE_MSECS, info.idle_msecs,
+				      XRELAY_A_SIDE_PAD))
 			goto cancel;
 		if (info.state != XRELAY_SIDE_STATE_WAITING &&
 		    (xrelay_nl_put_addr(skb, XRELAY_A_SIDE_PEER_IPV4, XRELAY_A_SIDE_PEER_IPV6,
@@ -157,6 +176,42 @@ cancel:
 	return -EMSGSIZE;
 }
 
+/*
+ * Room for what xrelay_nl_put_side() writes: the most a side can hold, as
+ * it may learn a peer later. @adm: the side's own admission, or NULL.
+ */
+static size_t xrelay_nl_side_size(const struct xrelay_admission *adm, bool stats_only)
+{
+	size_t size = nla_total_size(0) + nla_total_size(sizeof(u16)) + xrelay_nl_stats_size();
+
+	if (stats_only)
+		return size;
+	return size + nla_total_size(sizeof(u8)) + nla_total_size(sizeof(u32)) +
+	       nla_total_size_64bit(sizeof(u64)) +
+	       2 * (nla_total_size(sizeof(struct in6_addr)) + nla_total_size(sizeof(u16))) +
+	       xrelay_nl_admission_size(adm);
+}
+
+#define XRELAY_NL_SESSION_IDS_SIZE	(3 * nla_total_size(sizeof(u32)))
+
+/**
+ * xrelay_nl_session_size() - room for a session's reply
+ * @policy: the session's own policy, or NULL
+ *
+ * The most the session's attributes can take, whatever it learns later:
+ * session-new refuses a session whose reply could outgrow
+ * XRELAY_NL_MAX_DUMP_MSG.
+ *
+ * Return: bytes of the attributes, without the message's headers.
+ */
+size_t xrelay_nl_session_size(const struct xrelay_policy *policy)
+{
+	return XRELAY_NL_SESSION_IDS_SIZE + 2 * nla_total_size(sizeof(u32)) +
+	       nla_total_size_64bit(sizeof(u64)) + xrelay_nl_session_policy_size(policy) +
+	       xrelay_nl_side_size(policy ? policy->admission[0] : NULL, false) +
+	       xrelay_nl_side_size(policy ? policy->admission[1] : NULL, false);
+}
+
 /* What names a session in replies and events. */
 static int xrelay_nl_put_session_ids(struct sk_buff *skb, const struct xrelay_session *s)
 {
@@ -179,7 +234,7 @@ static int xrelay_nl_fill_session(struct sk_buff *skb, const struct xrelay_sessi
 	    nla_put_u32(skb, XRELAY_A_SESSION_IDLE_TIMEOUT, s->idle_timeout / HZ) ||
 	    (s->lifetime && nla_put_u32(skb, XRELAY_A_SESSION_LIFETIME, s->lifetime / HZ)) ||
 	    nla_put_u64_64bit(skb, XRELAY_A_SESSION_AGE_MSECS,
-			      jiffies_to_msecs(jiffies - s->created), 0) ||
+			      jiffies_to_msecs(jiffies - s->created), XRELAY_A_SESSION_PAD) ||
 	    xrelay_nl_put_session_policy(skb, s) ||
 	    xrelay_nl_put_side(skb, &s->sides[0], false) ||
 	    xrelay_nl_put_side(skb, &s->sides[1], false)) {
@@ -296,7 +351,7 @@ int xrelay_nl_instance_get_doit(struct sk_buff *skb, struct genl_info *info)
 	struct sk_buff *msg;
 	int ret;
 
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	msg = genlmsg_new(xrelay_nl_instance_size(), GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
 	mutex_lock(&xn->lock);
@@ -313,22 +368,82 @@ int xrelay_nl_instance_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
-/* Dumps resume from the id after the last object that fitted: cb->args[0]. */
+/**
+ * xrelay_nl_dump_start() - check a dump's request and make room for its objects
+ * @cb: the dump, its attributes parsed with the command's policy
+ * @refused: per attribute type, the message refusing it, or NULL if taken
+ * @n_refused: entries in @refused
+ *
+ * Kernel 6.1 has one policy per command for do and dump, so a dump's policy
+ * lets the do's attributes through, and a dump ignoring them would list
+ * everything it was asked to filter. 6.1 gives ->start no extack (cb->extack
+ * is set around ->dumpit only), so the refusal is noted here and made by
+ * the dump's first pass, before it lists anything: NLMSG_DONE carries the
+ * error and the message, not the attribute's offset, so the message names
+ * the attribute.
+ *
+ * Return: 0.
+ */
+int xrelay_nl_dump_start(struct netlink_callback *cb, const char * const *refused,
+			 unsigned int n_refused)
+{
+	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	unsigned int type;
+
+	/* Only a session can outgrow the smallest dump message. */
+	if (info->op.cmd == XRELAY_CMD_SESSION_GET)
+		cb->min_dump_alloc = XRELAY_NL_MAX_DUMP_MSG;
+	for (type = 0; info->attrs && type < n_refused; type++) {
+		if (info->attrs[type] && refused[type]) {
+			cb->args[XRELAY_NL_DUMP_REFUSED] = (unsigned long)refused[type];
+			break;
+		}
+	}
+	return 0;
+}
+
+/**
+ * xrelay_nl_dump_refused() - the refusal xrelay_nl_dump_start() noted
+ * @cb: the dump
+ *
+ * Return: -EINVAL with the message set, or 0 to go on.
+ */
+int xrelay_nl_dump_refused(struct netlink_callback *cb)
+{
+	const char *msg = (const char *)cb->args[XRELAY_NL_DUMP_REFUSED];
+
+	if (!msg)
+		return 0;
+	/* The messages are static, chosen at run time: NL_SET_ERR_MSG() takes literals. */
+	xrelay_extack_set(cb->extack, msg);
+	return -EINVAL;
+}
+
+/*
+ * Dumps resume from the id after the last object that fitted: cb->args[0].
+ * An object that fits no empty message ends the dump with the error:
+ * returning the empty message's length would end it as if complete.
+ */
 int xrelay_nl_instance_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct xrelay_net *xn = xrelay_net(sock_net(cb->skb->sk));
 	struct xrelay_instance *inst;
 	unsigned long id;
+	int ret;
 
+	ret = xrelay_nl_dump_refused(cb);
+	if (ret)
+		return ret;
 	mutex_lock(&xn->lock);
 	xa_for_each_start(&xn->instances, id, inst, cb->args[0]) {
-		if (xrelay_nl_fill_instance(skb, inst, NETLINK_CB(cb->skb).portid,
-					    cb->nlh->nlmsg_seq, NLM_F_MULTI))
+		ret = xrelay_nl_fill_instance(skb, inst, NETLINK_CB(cb->skb).portid,
+					      cb->nlh->nlmsg_seq, NLM_F_MULTI);
+		if (ret)
 			break;
 		cb->args[0] = id + 1;
 	}
 	mutex_unlock(&xn->lock);
-	return skb->len;
+	return ret && !skb->len ? ret : skb->len;
 }
 
 static int xrelay_nl_get_prefix(struct genl_info *info, struct nlattr **tb,
@@ -494,8 +609,13 @@ int xrelay_nl_session_new_batch_doit(struct sk_buff *skb, struct genl_info *info
 	void *hdr;
 	u32 id;
 
-	nlmsg_for_each_attr(nest, info->nlhdr, GENL_HDRLEN, rem)
-		n++;
+	nlmsg_for_each_attr(nest, info->nlhdr, GENL_HDRLEN, rem) {
+		/* The reply, allocated up front, holds an id per session. */
+		if (++n > XRELAY_MAX_BATCH_SESSIONS) {
+			XRELAY_ERR(info, nest, "too many sessions in a batch");
+			return -E2BIG;
+		}
+	}
 	if (!n) {
 		XRELAY_ERR(info, NULL, "no session to open");
 		return -EINVAL;
@@ -566,7 +686,14 @@ static struct xrelay_session *xrelay_nl_find_session(struct xrelay_net *xn,
 	inst = xrelay_nl_find_instance(xn, info, instance);
 	if (IS_ERR(inst))
 		return ERR_CAST(inst);
+	/*
+	 * The table's buckets are freed after a grace period when it is
+	 * resized, which xn->lock does not hold off; the side itself cannot go
+	 * away while xn->lock is held.
+	 */
+	rcu_read_lock();
 	side = xrelay_ports_lookup(xn, &inst->addr, htons(nla_get_u16(port)));
+	rcu_read_unlock();
 	if (!side || side->session->instance != inst) {
 		XRELAY_ERR(info, port, "no session uses this port of the instance");
 		return ERR_PTR(-ENOENT);
@@ -602,16 +729,15 @@ int xrelay_nl_session_get_doit(struct sk_buff *skb, struct genl_info *info)
 			   "network filters dumps only: name the session by id, or by instance and port");
 		return -EINVAL;
 	}
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
 	mutex_lock(&xn->lock);
 	s = xrelay_nl_find_session(xn, info);
-	if (IS_ERR(s))
-		ret = PTR_ERR(s);
-	else
-		ret = xrelay_nl_fill_session(msg, s, info->snd_portid, info->snd_seq, 0,
-					     XRELAY_CMD_SESSION_GET);
+	if (IS_ERR(s)) {
+		mutex_unlock(&xn->lock);
+		return PTR_ERR(s);
+	}
+	msg = genlmsg_new(xrelay_nl_session_size(s->policy), GFP_KERNEL);
+	ret = msg ? xrelay_nl_fill_session(msg, s, info->snd_portid, info->snd_seq, 0,
+					   XRELAY_CMD_SESSION_GET) : -ENOMEM;
 	mutex_unlock(&xn->lock);
 	if (ret) {
 		nlmsg_free(msg);
@@ -627,7 +753,11 @@ int xrelay_nl_session_get_dumpit(struct sk_buff *skb, struct netlink_callback *c
 	u32 instance = 0, network = 0;
 	struct xrelay_session *s;
 	unsigned long id;
+	int ret;
 
+	ret = xrelay_nl_dump_refused(cb);
+	if (ret)
+		return ret;
 	if (attrs[XRELAY_A_SESSION_INSTANCE])
 		instance = nla_get_u32(attrs[XRELAY_A_SESSION_INSTANCE]);
 	if (attrs[XRELAY_A_SESSION_NETWORK])
@@ -636,14 +766,17 @@ int xrelay_nl_session_get_dumpit(struct sk_buff *skb, struct netlink_callback *c
 	mutex_lock(&xn->lock);
 	xa_for_each_start(&xn->sessions, id, s, cb->args[0]) {
 		if ((!instance || s->instance->id == instance) &&
-		    (!network || s->network == network) &&
-		    xrelay_nl_fill_session(skb, s, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-					   NLM_F_MULTI, XRELAY_CMD_SESSION_GET))
-			break;
+		    (!network || s->network == network)) {
+			ret = xrelay_nl_fill_session(skb, s, NETLINK_CB(cb->skb).portid,
+						     cb->nlh->nlmsg_seq, NLM_F_MULTI,
+						     XRELAY_CMD_SESSION_GET);
+			if (ret)
+				break;
+		}
 		cb->args[0] = id + 1;
 	}
 	mutex_unlock(&xn->lock);
-	return skb->len;
+	return ret && !skb->len ? ret : skb->len;
 }
 
 int xrelay_nl_session_flush_doit(struct sk_buff *skb, struct genl_info *info)
@@ -666,6 +799,11 @@ int xrelay_nl_session_flush_doit(struct sk_buff *skb, struct genl_info *info)
 out:
 	mutex_unlock(&xn->lock);
 	return ret;
+}
+
+static size_t xrelay_nl_netns_size(void)
+{
+	return 4 * nla_total_size(sizeof(u32)) + xrelay_nl_stats_size();
 }
 
 static int xrelay_nl_fill_netns(struct sk_buff *skb, struct xrelay_net *xn)
@@ -699,7 +837,7 @@ int xrelay_nl_netns_get_doit(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 	int ret;
 
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	msg = genlmsg_new(xrelay_nl_netns_size(), GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
 	hdr = genlmsg_put_reply(msg, info, &xrelay_nl_family, 0, XRELAY_CMD_NETNS_GET);
@@ -734,19 +872,20 @@ int xrelay_nl_netns_set_doit(struct sk_buff *skb, struct genl_info *info)
 }
 
 /*
- * Events: xrelay_nl_event_new() starts one, or returns NULL when nobody
- * listens; the caller fills it and hands it to xrelay_nl_event_send(), or
- * frees it with nlmsg_free() if it could not.
+ * Events: xrelay_nl_event_new() starts one with room for @size bytes of
+ * attributes, or returns NULL when nobody listens; the caller fills it and
+ * hands it to xrelay_nl_event_send(), or frees it with nlmsg_free() if it
+ * could not.
  */
-static struct sk_buff *xrelay_nl_event_new(struct xrelay_net *xn, u8 cmd, gfp_t gfp,
-					   void **hdr)
+static struct sk_buff *xrelay_nl_event_new(struct xrelay_net *xn, u8 cmd, size_t size,
+					   gfp_t gfp, void **hdr)
 {
 	struct sk_buff *msg;
 
 	if (!READ_ONCE(xrelay_nl_live) ||
 	    !genl_has_listeners(&xrelay_nl_family, xn->net, XRELAY_NLGRP_EVENTS))
 		return NULL;
-	msg = genlmsg_new(NLMSG_GOODSIZE, gfp);
+	msg = genlmsg_new(size, gfp);
 	if (!msg)
 		return NULL;
 	*hdr = genlmsg_put(msg, 0, 0, &xrelay_nl_family, 0, cmd);
@@ -778,10 +917,15 @@ static void xrelay_nl_event_send(struct xrelay_net *xn, struct sk_buff *msg, voi
  */
 void xrelay_nl_notify_learned(struct xrelay_net *xn, const struct xrelay_side *side)
 {
+	const struct xrelay_policy *policy = side->session->policy;
 	struct sk_buff *msg;
+	size_t size;
 	void *hdr;
 
-	msg = xrelay_nl_event_new(xn, XRELAY_CMD_SIDE_LEARNED_NTF, GFP_ATOMIC, &hdr);
+	size = XRELAY_NL_SESSION_IDS_SIZE +
+	       xrelay_nl_side_size(policy ? policy->admission[xrelay_side_index(side)] : NULL,
+				   false);
+	msg = xrelay_nl_event_new(xn, XRELAY_CMD_SIDE_LEARNED_NTF, size, GFP_ATOMIC, &hdr);
 	if (!msg)
 		return;
 	if (xrelay_nl_put_session_ids(msg, side->session) ||
@@ -802,16 +946,18 @@ void xrelay_nl_notify_learned(struct xrelay_net *xn, const struct xrelay_side *s
  */
 void xrelay_nl_notify_expired(struct xrelay_net *xn, const struct xrelay_session *s, int reason)
 {
+	size_t size = XRELAY_NL_SESSION_IDS_SIZE + nla_total_size(sizeof(u8)) +
+		      nla_total_size_64bit(sizeof(u64)) + 2 * xrelay_nl_side_size(NULL, true);
 	struct sk_buff *msg;
 	void *hdr;
 
-	msg = xrelay_nl_event_new(xn, XRELAY_CMD_SESSION_EXPIRED_NTF, GFP_KERNEL, &hdr);
+	msg = xrelay_nl_event_new(xn, XRELAY_CMD_SESSION_EXPIRED_NTF, size, GFP_KERNEL, &hdr);
 	if (!msg)
 		return;
 	if (xrelay_nl_put_session_ids(msg, s) ||
 	    nla_put_u8(msg, XRELAY_A_SESSION_EXPIRE_REASON, reason) ||
 	    nla_put_u64_64bit(msg, XRELAY_A_SESSION_AGE_MSECS,
-			      jiffies_to_msecs(jiffies - s->created), 0) ||
+			      jiffies_to_msecs(jiffies - s->created), XRELAY_A_SESSION_PAD) ||
 	    xrelay_nl_put_side(msg, &s->sides[0], true) ||
 	    xrelay_nl_put_side(msg, &s->sides[1], true)) {
 		nlmsg_free(msg);
@@ -831,7 +977,8 @@ void xrelay_nl_notify_limit(struct xrelay_net *xn)
 	struct sk_buff *msg;
 	void *hdr;
 
-	msg = xrelay_nl_event_new(xn, XRELAY_CMD_LIMIT_REACHED_NTF, GFP_KERNEL, &hdr);
+	msg = xrelay_nl_event_new(xn, XRELAY_CMD_LIMIT_REACHED_NTF, 2 * nla_total_size(sizeof(u32)),
+				  GFP_KERNEL, &hdr);
 	if (!msg)
 		return;
 	if (nla_put_u32(msg, XRELAY_A_NETNS_SESSION_LIMIT, xn->session_limit) ||
@@ -841,6 +988,12 @@ void xrelay_nl_notify_limit(struct xrelay_net *xn)
 	}
 	xrelay_nl_event_send(xn, msg, hdr);
 }
+
+/* The most a policy-drop event holds: a hub's, with both addresses and ports. */
+#define XRELAY_NL_DROP_SIZE	(3 * nla_total_size(sizeof(u32)) +			\
+				 3 * nla_total_size(sizeof(u8)) +			\
+				 2 * nla_total_size(sizeof(struct in6_addr)) +		\
+				 2 * nla_total_size(sizeof(u16)))
 
 /**
  * xrelay_nl_notify_policy_drop() - show listeners a sample of policy drops
@@ -871,7 +1024,8 @@ void xrelay_nl_notify_policy_drop(struct xrelay_net *xn, const struct xrelay_sid
 	    !genl_has_listeners(&xrelay_nl_family, xn->net, XRELAY_NLGRP_EVENTS) ||
 	    !__ratelimit(&xn->drop_events))
 		return;
-	msg = xrelay_nl_event_new(xn, XRELAY_CMD_POLICY_DROP_NTF, GFP_ATOMIC, &hdr);
+	msg = xrelay_nl_event_new(xn, XRELAY_CMD_POLICY_DROP_NTF, XRELAY_NL_DROP_SIZE, GFP_ATOMIC,
+				  &hdr);
 	if (!msg)
 		return;
 	if (nla_put_u32(msg, XRELAY_A_POLICY_DROP_SESSION, s->id) ||
@@ -913,7 +1067,8 @@ void xrelay_nl_notify_hub_drop(struct xrelay_net *xn, u32 network, const struct 
 	if (!genl_has_listeners(&xrelay_nl_family, xn->net, XRELAY_NLGRP_EVENTS) ||
 	    !__ratelimit(&xn->drop_events))
 		return;
-	msg = xrelay_nl_event_new(xn, XRELAY_CMD_POLICY_DROP_NTF, GFP_ATOMIC, &hdr);
+	msg = xrelay_nl_event_new(xn, XRELAY_CMD_POLICY_DROP_NTF, XRELAY_NL_DROP_SIZE, GFP_ATOMIC,
+				  &hdr);
 	if (!msg)
 		return;
 	if (nla_put_u32(msg, XRELAY_A_POLICY_DROP_SESSION, 0) ||

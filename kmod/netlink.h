@@ -2,11 +2,13 @@
 #ifndef _XRELAY_NETLINK_H
 #define _XRELAY_NETLINK_H
 
+#include <linux/sizes.h>
 #include <net/genetlink.h>
 
 #include "addr.h"
 #include "stats.h"
 
+struct xrelay_admission;
 struct xrelay_flow;
 struct xrelay_net;
 struct xrelay_policy;
@@ -25,6 +27,28 @@ void xrelay_nl_notify_hub_drop(struct xrelay_net *xn, u32 network, const struct 
 			       const struct in6_addr *daddr, u8 protocol, u16 sport, u16 dport,
 			       u32 rule);
 
+/*
+ * Every object a dump lists, hence every session, fits one message of
+ * 8 KiB, the buffer libmnl's readers use: dumps ask for that room
+ * (min_dump_alloc) and session-new refuses a session that would not fit.
+ */
+#define XRELAY_NL_MAX_DUMP_MSG		8192
+/*
+ * A network's policy, read back whole by network-get, fits the largest
+ * buffer the kernel allocates for one message (4 MiB, with room for the
+ * skb's shared info); network-new and network-set refuse a larger one.
+ */
+#define XRELAY_NL_MAX_NETWORK_MSG	(SZ_4M - SZ_4K)
+
+/* Where xrelay_nl_dump_start() notes the message refusing an attribute. */
+#define XRELAY_NL_DUMP_REFUSED		1
+
+/* Bytes of a message whose attributes take @payload bytes. */
+static inline size_t xrelay_nl_msg_size(size_t payload)
+{
+	return nlmsg_total_size(genlmsg_total_size(payload));
+}
+
 /* Shared by the handlers in netlink.c and netlink-policy.c. */
 #define XRELAY_ERR(info, attr, msg) \
 	NL_SET_ERR_MSG_ATTR((info)->extack, (attr), KBUILD_MODNAME ": " msg)
@@ -41,5 +65,10 @@ int xrelay_nl_prefix_len(struct genl_info *info, struct nlattr *addr_attr,
 int xrelay_nl_get_session_policy(struct genl_info *info, struct xrelay_policy **policy);
 int xrelay_nl_put_session_policy(struct sk_buff *skb, const struct xrelay_session *s);
 int xrelay_nl_put_side_admission(struct sk_buff *skb, const struct xrelay_side *side);
+int xrelay_nl_dump_refused(struct netlink_callback *cb);
+size_t xrelay_nl_stats_size(void);
+size_t xrelay_nl_session_size(const struct xrelay_policy *policy);
+size_t xrelay_nl_session_policy_size(const struct xrelay_policy *policy);
+size_t xrelay_nl_admission_size(const struct xrelay_admission *adm);
 
 #endif /* _XRELAY_NETLINK_H */

@@ -7,7 +7,7 @@
 set -eu
 
 packages="
-	build-essential make gcc libc6-dev binutils pkg-config python3 python3-yaml
+	build-essential make gcc libc6-dev binutils pkg-config python3 python3-yaml python3-jsonschema
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1 dwarves xz-utils
 	kmod dkms openssl
 	clang llvm libbpf-dev bpftool
@@ -18,6 +18,8 @@ packages="
 "
 # build-essential, make, gcc, libc6-dev, binutils: the module and the tools
 # linux-source-6.1: resolve_btfids (module BTF) and the kselftest headers
+# python3-jsonschema: checking the netlink spec against upstream's schemas, which
+#   scripts/netlink-schemas.sh fetches (apt-get, dpkg-deb, gzip: always there)
 # dwarves: pahole, which kbuild runs to generate module BTF
 # dkms, openssl: the DKMS test (openssl makes its throwaway signing key)
 # qemu-system-x86, busybox-static, cpio: the test VM and its initramfs

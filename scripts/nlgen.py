@@ -5,7 +5,8 @@
 The spec in Documentation/netlink/specs/ is the source of truth: this writes the
 attribute, command and enum numbers (uapi), one strict policy per operation and the
 genl_ops table (kernel). Run with --check to fail when the committed files differ
-from what the spec generates.
+from what the spec generates, with --schema DIR to validate the spec first against
+upstream's schema for its protocol (DIR/genetlink-legacy.yaml, say).
 """
 import argparse
 import difflib
@@ -48,6 +49,22 @@ class Spec:
             op["value"] = value
         self.mcgrps = self.y.get("mcast-groups", {}).get("list", [])
         self.ranges = {}
+
+    def validate(self, schema_dir):
+        """Errors of the spec against upstream's schema for its protocol, as text."""
+        import jsonschema
+
+        with open(os.path.join(schema_dir, self.y["protocol"] + ".yaml")) as f:
+            schema = yaml.safe_load(f)
+        validator = jsonschema.Draft7Validator(schema)
+        return ["%s: %s" % ("/".join(str(p) for p in e.absolute_path), e.message)
+                for e in validator.iter_errors(self.y)]
+
+    def unpadded_sets(self):
+        """Attribute sets with u64 attributes but no pad attribute to align them."""
+        return [s["name"] for s in self.sets.values()
+                if any(a["type"] == "u64" for a in s["attributes"]) and
+                not any(a["type"] == "pad" for a in s["attributes"])]
 
     def attr_enum(self, set_name, attr_name):
         return "%s_A_%s_%s" % (self.prefix, c_upper(set_name), c_upper(attr_name))
@@ -116,6 +133,8 @@ class Spec:
             return "{ .type = NLA_NUL_STRING, }"
         if t == "flag":
             return "{ .type = NLA_FLAG, }"
+        if t == "pad":
+            return None
         if t == "nest":
             return "NLA_POLICY_NESTED(%s_%s_nl_policy)" % (
                 c_lower(self.name), c_lower(a["nested-attributes"]))
@@ -200,6 +219,42 @@ class Spec:
     def request_ops(self):
         return [op for op in self.ops if "do" in op or "dump" in op]
 
+    def dump_ops(self):
+        return [op for op in self.ops if "dump" in op]
+
+    def dump_start(self, op):
+        """A dump's start: refuses the request attributes only its do takes.
+
+        Kernel 6.1 has one policy per command, so a dump's policy lets the do's
+        attributes through; the dump would silently ignore them.
+        """
+        lo = c_lower(self.name)
+        dump = self.request_attrs(op, "dump")
+        refused = [n for n in self.request_attrs(op, "do") if n not in dump]
+        table = "%s_%s_dump_refused" % (lo, c_lower(op["name"]))
+        out = []
+        if refused:
+            attrs = sorted((self.attr(op["attribute-set"], n) for n in refused),
+                           key=lambda a: a["value"])
+            out.append("/* %s_CMD_%s - dump: what only the do takes */\n" % (
+                self.prefix, c_upper(op["name"])))
+            out.append("static const char * const %s[%s + 1] = {\n" % (
+                table, self.attr_enum(op["attribute-set"], attrs[-1]["name"])))
+            takes = ", ".join(dump) or "no attribute"
+            for a in attrs:
+                out.append('\t[%s] = KBUILD_MODNAME ": %s dump does not take %s; it takes %s",\n'
+                           % (self.attr_enum(op["attribute-set"], a["name"]), op["name"],
+                              a["name"], takes))
+            out.append("};\n\n")
+        out.append("static int %s_nl_%s_start(struct netlink_callback *cb)\n{\n" % (
+            lo, c_lower(op["name"])))
+        if refused:
+            out.append("\treturn %s_nl_dump_start(cb, %s,\n\t\t\t\t    ARRAY_SIZE(%s));\n}\n\n"
+                       % (lo, table, table))
+        else:
+            out.append("\treturn %s_nl_dump_start(cb, NULL, 0);\n}\n\n" % lo)
+        return out
+
     def kernel_h(self):
         lo = c_lower(self.name)
         guard = "_LINUX_%s_GEN_H" % self.prefix
@@ -217,6 +272,10 @@ class Spec:
                 out.append("int %s_doit(struct sk_buff *skb, struct genl_info *info);\n" % fn)
             if "dump" in op:
                 out.append("int %s_dumpit(struct sk_buff *skb, struct netlink_callback *cb);\n" % fn)
+        if self.dump_ops():
+            out.append("\nint %s_nl_dump_start(struct netlink_callback *cb, "
+                       "const char * const *refused,\n\t\t\t unsigned int n_refused);\n"
+                       % lo)
         n_ops = len(self.request_ops())
         out.append("\nextern const struct genl_ops %s_nl_ops[%d];\n" % (lo, n_ops))
         out.append("extern const struct genl_multicast_group %s_nl_mcgrps[%d];\n\n" % (lo, len(self.mcgrps)))
@@ -236,7 +295,10 @@ class Spec:
             body.append("const struct nla_policy %s_%s_nl_policy[%s_A_%s_MAX + 1] = {\n"
                        % (lo, c_lower(s), self.prefix, c_upper(s)))
             for a in self.sets[s]["attributes"]:
-                body.append("\t[%s] = %s,\n" % (self.attr_enum(s, a["name"]), self.policy_entry(a)))
+                # A pad attribute gets no entry: strict validation refuses it.
+                if a["type"] != "pad":
+                    body.append("\t[%s] = %s,\n" % (self.attr_enum(s, a["name"]),
+                                                     self.policy_entry(a)))
             body.append("};\n\n")
         for op in self.request_ops():
             if not self.op_max_attr(op):
@@ -252,6 +314,8 @@ class Spec:
                 body.append("\t[%s] = %s,\n" % (self.attr_enum(op["attribute-set"], a["name"]),
                                                self.policy_entry(a)))
             body.append("};\n\n")
+        for op in self.dump_ops():
+            body.extend(self.dump_start(op))
         if self.ranges:
             out.append("/* Integer value ranges */\n")
             out.extend(self.ranges[k] for k in sorted(self.ranges))
@@ -265,6 +329,7 @@ class Spec:
             if "do" in op:
                 out.append("\t\t.doit\t\t= %s_doit,\n" % fn)
             if "dump" in op:
+                out.append("\t\t.start\t\t= %s_start,\n" % fn)
                 out.append("\t\t.dumpit\t\t= %s_dumpit,\n" % fn)
             if self.op_max_attr(op):
                 out.append("\t\t.policy\t\t= %s,\n" % self.op_policy_name(op))
@@ -289,8 +354,21 @@ def main():
     ap.add_argument("--kernel-dir", required=True, help="directory for netlink-gen.[ch]")
     ap.add_argument("--check", action="store_true",
                     help="compare with the files on disk instead of writing them")
+    ap.add_argument("--schema", metavar="DIR",
+                    help="validate the spec against the schemas in DIR first")
     args = ap.parse_args()
     spec = Spec(args.spec)
+    if args.schema:
+        errors = spec.validate(args.schema)
+        for e in errors:
+            print("%s: %s" % (args.spec, e), file=sys.stderr)
+        if errors:
+            return 1
+    unpadded = spec.unpadded_sets()
+    if unpadded:
+        # The kernel writes u64s with nla_put_u64_64bit(), which needs one.
+        sys.exit("%s: sets with u64 attributes and no pad attribute: %s"
+                 % (args.spec, ", ".join(unpadded)))
     outputs = {
         args.uapi: spec.uapi(),
         os.path.join(args.kernel_dir, "netlink-gen.h"): spec.kernel_h(),
