@@ -31,6 +31,10 @@
 # number of CPUs). Progress goes to stderr, the path alone to stdout.
 set -euo pipefail
 
+# All of it in one compound command, read whole before it runs: bash reads
+# a script as it goes, and this one runs for most of an hour while its
+# checkout may change under it.
+{
 script_dir=$(dirname "$(readlink -f "$0")")
 cache=${DEBUG_KERNEL_CACHE:-/var/cache/xrelay/debug-kernel}
 jobs=${DEBUG_KERNEL_JOBS:-$(nproc)}
@@ -86,6 +90,8 @@ fi
 start=$(date +%s)
 work=$(mktemp -d "$cache/tmp.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+# A signal ends it through the EXIT trap too, not leaving a half tree.
+trap 'exit 1' INT TERM HUP
 echo "  DEBUGK  extracting $source_tar" >&2
 tar -xJf "$source_tar" -C "$work"
 src=$work/$(basename "$source_tar" .tar.xz)
@@ -168,7 +174,9 @@ rm -f "$out/modules/lib/modules/$release/source"
 echo "$(($(date +%s) - start))" >"$out/build-seconds"
 # CPU time of the whole build (user, system), which unlike the wall time
 # does not depend on what else the machine was running.
-times | tail -n 1 >"$out/build-cpu"
+# (Not in a pipeline: a subshell's times start at zero.)
+times >"$work/times"
+tail -n 1 "$work/times" >"$out/build-cpu"
 cp "$log" "$out/build.log"
 touch "$out/.complete"
 rm -rf "${cache:?}/$key"
@@ -176,3 +184,5 @@ mv "$out" "$cache/$key"
 link_inputs
 echo "  DEBUGK  $release built in $(cat "$cache/$key/build-seconds")s: $cache/$key" >&2
 echo "$cache/$key"
+exit
+}
