@@ -4,6 +4,10 @@
 #
 #   make               module (with BTF) + userspace tools
 #   make check         every test: host tests, then all kernel tests in one VM boot
+#                      of Debian's kernel and one of the debug kernel
+#   make debug-kernel  build (or find in its cache) the debug kernel: KASAN,
+#                      UBSAN, lockdep, kmemleak... (scripts/debug-kernel.sh)
+#   make module-debug  build/debug/xrelay.ko, the module for the debug kernel
 #   make demo          WireGuard through the relay, inside the VM
 #   make ctld-demo     the control server with the example configuration
 #   make bench         benchmark tables: relay paths in the VM, control server
@@ -41,6 +45,31 @@ module:
 	if [ -e "$$kdir/vmlinux" ] && ! readelf -S -W kmod/xrelay.ko | grep -q ' \.BTF '; then \
 		echo "error: kmod/xrelay.ko was built without a .BTF section" >&2; exit 1; \
 	fi
+
+# The debug kernel's cache dir (scripts/debug-kernel.sh prints it).
+debug-kernel:
+	@scripts/debug-kernel.sh
+
+# The module for the debug kernel, from a copy of its sources in
+# build/debug/src (6.1's kbuild writes objects next to the sources, and
+# kmod/xrelay.ko stays Debian's kernel's), against the debug kernel's build
+# tree; the result is build/debug/xrelay.ko.
+DEBUG_BUILD := $(BUILD)/debug
+module-debug:
+	@dir=$$(scripts/debug-kernel.sh) && \
+	mkdir -p $(DEBUG_BUILD)/src && \
+	mkdir -p $(DEBUG_BUILD)/src/kmod $(DEBUG_BUILD)/src/bpf && \
+	find $(DEBUG_BUILD)/src/kmod $(DEBUG_BUILD)/src/bpf -maxdepth 1 -type f \
+		\( -name '*.[ch]' -o -name Kbuild \) -delete && \
+	cp -p kmod/*.[ch] kmod/Kbuild $(DEBUG_BUILD)/src/kmod/ && \
+	cp -p bpf/*.h $(DEBUG_BUILD)/src/bpf/ && \
+	cp -pr kmod/uapi $(DEBUG_BUILD)/src/kmod/ && cp -p Kbuild $(DEBUG_BUILD)/src/ && \
+	$(MAKE) -C "$$dir/kbuild" M=$(DEBUG_BUILD)/src modules && \
+	if ! readelf -S -W $(DEBUG_BUILD)/src/kmod/xrelay.ko | grep -q ' \.BTF '; then \
+		echo "error: $(DEBUG_BUILD)/src/kmod/xrelay.ko was built without a .BTF section" >&2; exit 1; \
+	fi && \
+	cp $(DEBUG_BUILD)/src/kmod/xrelay.ko $(DEBUG_BUILD)/xrelay.ko && \
+	echo "  DEBUG   $(DEBUG_BUILD)/xrelay.ko for $$(cat $$dir/kernelrelease)"
 
 $(SUBDIRS):
 	$(MAKE) -C $@
@@ -97,4 +126,4 @@ clean:
 	done
 	rm -rf $(BUILD)
 
-.PHONY: all module $(SUBDIRS) selftests generate check demo ctld-demo bench install dkms-install clean
+.PHONY: all module debug-kernel module-debug $(SUBDIRS) selftests generate check demo ctld-demo bench install dkms-install clean

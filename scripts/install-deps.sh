@@ -14,6 +14,7 @@ packages="
 	libnl-genl-3-dev libyaml-dev libssl-dev libevent-dev libcurl4-openssl-dev
 	libsqlite3-dev libjansson-dev
 	qemu-system-x86 busybox-static cpio
+	flex bison bc libelf-dev
 	iproute2 iputils-ping procps util-linux wireguard-tools iperf3 socat jq ethtool curl
 "
 # build-essential, make, gcc, libc6-dev, binutils: the module and the tools
@@ -23,6 +24,7 @@ packages="
 # dwarves: pahole, which kbuild runs to generate module BTF
 # dkms, openssl: the DKMS test (openssl makes its throwaway signing key)
 # qemu-system-x86, busybox-static, cpio: the test VM and its initramfs
+# flex, bison, bc, libelf-dev: building the debug kernel (scripts/debug-kernel.sh)
 # iproute2 ... ethtool: what the tests and the demo run inside the VM
 # curl: the control server's integration tests
 

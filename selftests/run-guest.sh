@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Run the kernel tests inside the test VM; selftests/run.sh boots it for this.
 #
-# usage: run-guest.sh [-t SECONDS] [TEST...]
+# usage: run-guest.sh [-t SECONDS] [-m MODULE] [TEST...]
 #
-# Loads kmod/xrelay.ko, runs each VM test (every executable
+# Loads kmod/xrelay.ko (or MODULE, -m: the copy built for the debug kernel,
+# bind-mounted over kmod/xrelay.ko for the run so that tests reloading the
+# module get it too), runs each VM test (every executable
 # selftests/test-*.sh and build/selftests/*_test; the host's tests live in
 # selftests/host/) under a per-test timeout (-t, default 300 s), or only
 # the named ones, then unloads the module.
@@ -15,20 +17,31 @@
 # similar fails the run, naming the test that caused it (and those running
 # alongside), even when the test itself passed.
 #
+# On a kernel with kmemleak (the debug kernel), a scan right after boot is
+# the baseline: what it finds is the kernel's own and is set aside (echo
+# clear). After the tests, with the module still loaded, and again after
+# rmmod, kmemleak scans twice (an object is reported only once it has stayed
+# unreferenced and unchanged across scans); any object it reports then was
+# allocated while the module and the tests ran, and fails the run.
+#
 # Everything lands in $RESULTS/tests/:
 #   NAME.log     the test's output (TAP)
 #   NAME.status  "EXIT_STATUS SECONDS"
 #   NAME.dmesg   kernel log lines printed while it ran
 #   harness.log  this script's own TAP results (harness.status appears
 #                only when it got to the end)
+#   kmemleak-boot.txt, kmemleak-loaded.txt, kmemleak.txt: kmemleak's
+#                reports after boot, after the tests, after rmmod
 # Tests get REPO, RESULTS, XRELAYCTL (the CLI) and SELFTESTS_BUILD
 # (build/selftests) in the environment; cwd is the repository.
 set -u
 
 test_timeout=300
-while getopts "t:" opt; do
+module_given=
+while getopts "t:m:" opt; do
 	case $opt in
 	t) test_timeout=$OPTARG ;;
+	m) module_given=$OPTARG ;;
 	*) exit 2 ;;
 	esac
 done
@@ -48,7 +61,9 @@ export SELFTESTS_BUILD=$REPO/build/selftests
 module=kmod/xrelay.ko
 
 # Kernel splats only: a user program's segfault line is that test's business.
-splat='WARNING:|BUG:|Oops|general protection|refcount_t:|KASAN|UBSAN|kernel BUG|Call Trace|list_add corruption|list_del corruption|unreferenced object|rcu.*stall|blocked for more than|Kernel panic'
+# The debug kernel adds ref_tracker (netdev/netns references), ODEBUG
+# (debug objects) and lockdep reports, most of them also "WARNING:".
+splat='WARNING:|BUG:|Oops|general protection|refcount_t:|KASAN|UBSAN|kernel BUG|Call Trace|list_add corruption|list_del corruption|unreferenced object|rcu.*stall|blocked for more than|Kernel panic|ref_tracker|ODEBUG|unregister_netdevice: waiting|KFENCE|possible circular locking|inconsistent lock state|suspicious RCU usage'
 
 tap_n=0
 splats=0
@@ -97,10 +112,70 @@ contains()
 	return 1
 }
 
+kmemleak=/sys/kernel/debug/kmemleak
+
+# kmemleak_scan FILE: two scans (kmemleak reports an object only when it
+# has stayed unreferenced and unchanged across scans, and is older than
+# 5 s), the reports into FILE; prints how many objects it reports, or
+# fails when kmemleak refuses to scan (it turns itself off when its
+# metadata pool runs out, and then reports nothing).
+kmemleak_scan()
+{
+	echo scan 2>/dev/null >"$kmemleak" || return 1
+	sleep 6
+	echo scan 2>/dev/null >"$kmemleak" || return 1
+	cat "$kmemleak" >"$1"
+	grep -c '^unreferenced object' "$1"
+}
+
+# kmemleak_check STEP FILE: fail if kmemleak reports anything.
+kmemleak_check()
+{
+	local step=$1 file=$2 n
+
+	if ! n=$(kmemleak_scan "$file") && [ -z "$n" ]; then
+		result "not ok" "kmemleak: no leak $step (it cannot scan: disabled? see dmesg)"
+		return
+	fi
+	if [ "$n" -eq 0 ]; then
+		result ok "kmemleak: no leak $step"
+		return
+	fi
+	diag "kmemleak: $n unreferenced objects $step ($(grep -c '\[xrelay\]' "$file") backtrace lines in xrelay):"
+	grep -E '^unreferenced object|^ +comm |\[<[0-9a-f]+>\]' "$file" | head -n 40 |
+		sed 's/^/#   /' | tee -a "$harness"
+	result "not ok" "kmemleak: no leak $step (full report: tests/$(basename "$file"))"
+}
+
 wanted=("$@")
 ran=()
 run_start=$(date +%s)
 dmesg -c >"$out/boot.dmesg"
+
+if [ -e "$kmemleak" ]; then
+	if n=$(kmemleak_scan "$out/kmemleak-boot.txt") || [ -n "$n" ]; then
+		diag "kmemleak: $n unreferenced objects after boot, the kernel's own: set aside" \
+			"(tests/kmemleak-boot.txt)"
+		echo clear >"$kmemleak"
+	else
+		result "not ok" "kmemleak: scan after boot (it cannot scan: disabled? see dmesg)"
+	fi
+fi
+
+# The module built for another kernel takes kmod/xrelay.ko's place, for
+# this script and for the tests that reload it.
+if [ -n "$module_given" ] && [ "$(readlink -f "$module_given")" != "$(readlink -f "$module")" ]; then
+	if [ ! -f "$module_given" ]; then
+		result "not ok" "insmod $module_given (missing: run make module-debug)"
+		echo "Bail out! $module_given is missing" | tee -a "$harness"
+		done_harness 1
+	fi
+	if [ -f "$module" ] && mount --bind "$module_given" "$module"; then
+		diag "$module_given mounted over $module"
+	else
+		module=$module_given
+	fi
+fi
 
 if [ ! -f "$module" ]; then
 	result "not ok" "insmod $module (missing: run make module)"
@@ -248,6 +323,7 @@ for _ in $(seq 50); do
 	[ "$(cat /sys/module/xrelay/refcnt)" = 0 ] && break
 	sleep 0.2
 done
+[ -e "$kmemleak" ] && kmemleak_check "after the tests, module loaded" "$out/kmemleak-loaded.txt"
 if rmmod xrelay; then
 	result ok "rmmod xrelay"
 else
@@ -255,5 +331,10 @@ else
 	lsmod | grep -E '^xrelay ' | sed 's/^/# /' | tee -a "$harness"
 fi
 check_dmesg rmmod "$out/rmmod.dmesg"
+if [ -e "$kmemleak" ]; then
+	# Those already reported are in kmemleak-loaded.txt: only new ones now.
+	echo clear >"$kmemleak"
+	kmemleak_check "after rmmod" "$out/kmemleak.txt"
+fi
 [ "$splats" -eq 0 ] && result ok "dmesg clean after every step"
 done_harness 0

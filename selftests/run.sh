@@ -19,9 +19,18 @@
 # results do not match its "1..N" plan, or when it prints no result at all.
 # The VM timing out or dying counts as a failure too.
 #
+# Two VM lanes: "debian" boots Debian's kernel with kmod/xrelay.ko; "debug"
+# boots the debug kernel (scripts/debug-kernel.sh: KASAN, UBSAN, lockdep,
+# kmemleak, refcount trackers; built once, then cached) with
+# build/debug/xrelay.ko, and reports its results as "debug:NAME".
+#
 # Environment: VM_TIMEOUT (whole VM, default 4500 s), TEST_TIMEOUT (each
-# test, default 300 s), V=1 to stream all output instead of only failures'.
-# Logs: build/check/ (build.log, host/, vm/tests/, vm/console.log, vm/dmesg).
+# test, default 300 s; in the debug lane DEBUG_VM_TIMEOUT, default 5400 s,
+# and DEBUG_TEST_TIMEOUT, default 900 s),
+# LANES (default "debian debug"), V=1 to stream all output instead of only
+# failures'.
+# Logs: build/check/ (build.log, host/, vm/tests/, vm/console.log, vm/dmesg,
+# debug-kernel.log, debug-module.log, debug-vm/ as vm/).
 set -uo pipefail
 
 repo=$(readlink -f "$(dirname "$0")/..")
@@ -29,6 +38,9 @@ cd "$repo" || exit 1
 check=$repo/build/check
 vm_timeout=${VM_TIMEOUT:-4500}
 test_timeout=${TEST_TIMEOUT:-300}
+debug_test_timeout=${DEBUG_TEST_TIMEOUT:-900}
+debug_vm_timeout=${DEBUG_VM_TIMEOUT:-5400}
+lanes=${LANES:-debian debug}
 verbose=${V:-}
 wanted=("$@")
 passed=0
@@ -109,6 +121,14 @@ evaluate()
 	fi
 }
 
+lane()
+{
+	case " $lanes " in
+	*" $1 "*) return 0 ;;
+	esac
+	return 1
+}
+
 is_wanted()
 {
 	local want
@@ -148,15 +168,31 @@ if ! logged "$check/build.log" make -j"$(nproc)" -C "$repo" all selftests; then
 fi
 echo "# build: $(($(date +%s) - start))s"
 
-section "host tests"
-start=$(date +%s)
-# Names not matched here are left for the VM.
+# Names that are not host tests are left for the VM.
 vm_wanted=("${wanted[@]}")
 while read -r name cmd; do
-	is_wanted "$name" || continue
 	for i in "${!vm_wanted[@]}"; do
 		[ "${vm_wanted[$i]}" = "$name" ] && unset "vm_wanted[$i]"
 	done
+done < <(host_tests)
+run_vms=
+[ ${#wanted[@]} -eq 0 ] || [ ${#vm_wanted[@]} -gt 0 ] && run_vms=1
+
+# The debug kernel builds (or comes from its cache) in the background, under
+# nice -n 19, while the host tests and the Debian lane run: the Debian
+# VM leaves much of the two CPUs idle (its vCPUs halt while the tests wait
+# on timers and emulated processes), and the build takes what it leaves.
+debug_kernel_pid=
+if [ -n "$run_vms" ] && lane debug; then
+	debug_kernel_start=$(date +%s)
+	scripts/debug-kernel.sh >"$check/debug-kernel.dir" 2>"$check/debug-kernel.log" &
+	debug_kernel_pid=$!
+fi
+
+section "host tests"
+start=$(date +%s)
+while read -r name cmd; do
+	is_wanted "$name" || continue
 	t0=$(date +%s)
 	# shellcheck disable=SC2086 # cmd is a word list from host_tests
 	logged "$check/host/$name.log" timeout -k 10 "$test_timeout" $cmd </dev/null
@@ -165,33 +201,67 @@ while read -r name cmd; do
 done < <(host_tests)
 echo "# host tests: $(($(date +%s) - start))s"
 
-# Boot the VM unless every requested test was a host test.
-if [ ${#wanted[@]} -eq 0 ] || [ ${#vm_wanted[@]} -gt 0 ]; then
-	section "VM tests"
-	start=$(date +%s)
-	vm=$check/vm
-	vm_args=(-t "$vm_timeout" -r "$vm")
+# run_vm_lane PREFIX DIR [RUN-VM OPTION...] -- [RUN-GUEST OPTION...]: one
+# VM boot running the VM tests, results in DIR, each reported as PREFIXNAME.
+run_vm_lane()
+{
+	local prefix=$1 vm=$2 vm_status log name rel
+	local vm_args=(-t "$vm_timeout" -r "$vm")
+	shift 2
+	while [ "$1" != -- ]; do
+		vm_args+=("$1")
+		shift
+	done
+	shift
+	rel=${vm#"$repo"/}
 	[ -z "$verbose" ] && vm_args+=(-q)
 	selftests/vm/run-vm.sh "${vm_args[@]}" -- \
-		selftests/run-guest.sh -t "$test_timeout" "${vm_wanted[@]}"
+		selftests/run-guest.sh "$@" "${vm_wanted[@]}"
 	vm_status=$?
 	if [ "$vm_status" -eq 124 ] || [ "$vm_status" -eq 125 ]; then
-		fail_harness "VM $([ "$vm_status" -eq 124 ] && echo "timed out after ${vm_timeout}s" ||
-			echo "died") (log: build/check/vm/console.log)"
+		fail_harness "${prefix}VM $([ "$vm_status" -eq 124 ] && echo "timed out after ${vm_timeout}s" ||
+			echo "died") (log: $rel/console.log)"
 		[ -z "$verbose" ] && tail -n 60 "$vm/console.log" | sed 's/^/    /'
 	fi
 	if [ -f "$vm/tests/harness.log" ]; then
-		evaluate vm-harness "$vm/tests/harness.log" "$vm/tests/harness.status"
+		evaluate "${prefix}vm-harness" "$vm/tests/harness.log" "$vm/tests/harness.status"
 		for log in "$vm"/tests/*.log; do
 			name=$(basename "$log" .log)
 			[ "$name" = harness ] && continue
-			evaluate "$name" "$log" "$vm/tests/$name.status" "$vm/tests/$name.dmesg"
+			evaluate "$prefix$name" "$log" "$vm/tests/$name.status" "$vm/tests/$name.dmesg"
 		done
 	elif [ "$vm_status" -ne 124 ] && [ "$vm_status" -ne 125 ]; then
-		fail_harness "VM ran no tests (exit $vm_status, log: build/check/vm/console.log)"
+		fail_harness "${prefix}VM ran no tests (exit $vm_status, log: $rel/console.log)"
 		tail -n 60 "$vm/console.log" | sed 's/^/    /'
 	fi
-	echo "# VM tests: $(($(date +%s) - start))s"
+}
+
+# Boot the VMs unless every requested test was a host test.
+if [ -n "$run_vms" ]; then
+	if lane debian; then
+		section "VM tests"
+		start=$(date +%s)
+		run_vm_lane "" "$check/vm" -- -t "$test_timeout"
+		echo "# VM tests: $(($(date +%s) - start))s"
+	fi
+	if lane debug; then
+		section "debug kernel"
+		start=$(date +%s)
+		if wait "$debug_kernel_pid" && kdir=$(cat "$check/debug-kernel.dir") &&
+			logged "$check/debug-module.log" make -C "$repo" module-debug; then
+			echo "# debug kernel $(cat "$kdir/kernelrelease"): $((start - debug_kernel_start))s" \
+				"alongside the tests before, $(($(date +%s) - start))s more with the module"
+			section "debug: VM tests"
+			start=$(date +%s)
+			vm_timeout=$debug_vm_timeout run_vm_lane debug: "$check/debug-vm" -k "$kdir" -- \
+				-t "$debug_test_timeout" -m build/debug/xrelay.ko
+			echo "# debug: VM tests: $(($(date +%s) - start))s"
+		else
+			tail -n 30 "$check/debug-kernel.log" "$check/debug-module.log" 2>/dev/null
+			fail_harness "debug: kernel or module build" \
+				"(logs: build/check/debug-kernel.log, build/check/debug-module.log)"
+		fi
+	fi
 fi
 
 [ $((passed + failed)) -eq 0 ] && fail_harness "no tests ran"

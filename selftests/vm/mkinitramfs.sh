@@ -1,23 +1,26 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Build the test VM's initramfs: busybox, selftests/vm/init and the modules
-# needed to mount 9p over virtio, taken from /lib/modules/KVER.
+# needed to mount 9p over virtio, taken from /lib/modules/KVER (or MODDIR,
+# a modules tree of that kernel such as the debug kernel's). Modules the
+# kernel has built in (modules.builtin) are left out; the debug kernel has
+# all of them built in, and its initramfs has no modules.
 #
-# usage: mkinitramfs.sh KVER OUTPUT
+# usage: mkinitramfs.sh KVER OUTPUT [MODDIR]
 #
 # Rebuilt only when OUTPUT is older than its inputs. Left uncompressed: the
 # guest unpacks it under emulation, where decompressing costs more than
 # reading a few extra megabytes.
 set -euo pipefail
 
-if [ $# -ne 2 ]; then
-	echo "usage: $0 KVER OUTPUT" >&2
+if [ $# -ne 2 ] && [ $# -ne 3 ]; then
+	echo "usage: $0 KVER OUTPUT [MODDIR]" >&2
 	exit 2
 fi
 kver=$1
 out=$2
 here=$(dirname "$(readlink -f "$0")")
-moddir=/lib/modules/$kver
+moddir=${3:-/lib/modules/$kver}
 busybox=/bin/busybox
 # What mounting the host's root needs; their dependencies come from modules.dep.
 wanted="virtio_pci 9pnet_virtio 9p"
@@ -53,6 +56,7 @@ place()
 	order+=("$path")
 }
 for name in $wanted; do
+	grep -qE "/$name\.ko$" "$moddir/modules.builtin" 2>/dev/null && continue
 	path=$(grep -E "/$name\.ko(\.[a-z]+)?:" "$moddir/modules.dep" | cut -d: -f1)
 	if [ -z "$path" ]; then
 		echo "mkinitramfs.sh: module $name not found in $moddir/modules.dep" >&2
@@ -78,6 +82,7 @@ for path in "${order[@]}"; do
 	esac
 	echo "${name%.ko*}.ko" >>"$stage/modules/order"
 done
+touch "$stage/modules/order"
 
 mkdir -p "$(dirname "$out")"
 # Concurrent runs may build it at once: each writes its own file first.

@@ -2,12 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Run a command inside a throwaway VM booting the Debian kernel under QEMU.
 #
-# usage: run-vm.sh [-t SECONDS] [-r RESULTS_DIR] [-q] -- COMMAND [ARG...]
+# usage: run-vm.sh [-t SECONDS] [-r RESULTS_DIR] [-k KERNEL_DIR] [-q] -- COMMAND [ARG...]
 #
 #   -t  wall-clock limit for the whole VM (default 900); the command itself
 #       gets this minus a margin for boot and power-off
 #   -r  results directory (created, must not exist; default: a fresh
 #       build/vm/results.XXXXXX)
+#   -k  boot another kernel: a directory as scripts/debug-kernel.sh makes
+#       (bzImage, kernelrelease, modules/lib/modules/RELEASE), whose modules
+#       the guest sees as /lib/modules (exported as $MODULES); it gets more
+#       memory (KASAN's shadow, kmemleak) and kasan_multi_shot
 #   -q  do not copy the serial console to stdout (it is always saved in
 #       RESULTS_DIR/console.log)
 #
@@ -26,6 +30,7 @@ repo=$(readlink -f "$here/../..")
 vm_timeout=900
 results=
 quiet=
+kernel_dir=
 
 usage()
 {
@@ -33,10 +38,11 @@ usage()
 	exit "$1"
 }
 
-while getopts "t:r:qh" opt; do
+while getopts "t:r:k:qh" opt; do
 	case $opt in
 	t) vm_timeout=$OPTARG ;;
 	r) results=$OPTARG ;;
+	k) kernel_dir=$(readlink -f "$OPTARG") ;;
 	q) quiet=1 ;;
 	h) usage 0 ;;
 	*) usage 2 ;;
@@ -55,14 +61,25 @@ if [ "$cmd_timeout" -lt 10 ]; then
 	exit 2
 fi
 
-kver=$("$repo/scripts/kver.sh")
-kernel=/boot/vmlinuz-$kver
+memory=2048
+extra_append=
+modules=
+if [ -n "$kernel_dir" ]; then
+	kver=$(cat "$kernel_dir/kernelrelease") || exit 1
+	kernel=$kernel_dir/bzImage
+	modules=$kernel_dir/modules/lib/modules
+	memory=3072
+	extra_append=" kasan_multi_shot"
+else
+	kver=$("$repo/scripts/kver.sh")
+	kernel=/boot/vmlinuz-$kver
+fi
 if [ ! -r "$kernel" ]; then
 	echo "run-vm.sh: $kernel is missing (run scripts/install-deps.sh)" >&2
 	exit 1
 fi
 initramfs=$repo/build/vm/initramfs-$kver.cpio
-"$here/mkinitramfs.sh" "$kver" "$initramfs"
+"$here/mkinitramfs.sh" "$kver" "$initramfs" ${modules:+"$modules/$kver"}
 
 if [ -n "$results" ]; then
 	mkdir -p "$(dirname "$results")"
@@ -80,17 +97,18 @@ echo >>"$results/cmd"
 	printf 'REPO=%q\n' "$repo"
 	printf 'RESULTS=%q\n' "$results"
 	printf 'TIMEOUT=%q\n' "$cmd_timeout"
+	printf 'MODULES=%q\n' "$modules"
 } >"$results/vm.conf"
 
 # No panic_on_warn: a warning must fail the run, but the guest should live
 # on to save the log. Callers look for splats in the saved dmesg instead.
 # mitigations=off only speeds up the emulated guest.
-append="console=ttyS0 panic=-1 loglevel=5 mitigations=off"
+append="console=ttyS0 panic=-1 loglevel=5 mitigations=off$extra_append"
 
 start=$(date +%s)
 set +e
 timeout -k 10 "$vm_timeout" qemu-system-x86_64 \
-	-accel tcg -cpu max -smp 2 -m 2048 \
+	-accel tcg -cpu max -smp 2 -m "$memory" \
 	-nographic -no-reboot -nic none \
 	-kernel "$kernel" -initrd "$initramfs" -append "$append" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
