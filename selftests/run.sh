@@ -27,8 +27,10 @@
 # Environment: VM_TIMEOUT (whole VM, default 4500 s), TEST_TIMEOUT (each
 # test, default 300 s; in the debug lane DEBUG_VM_TIMEOUT, default 5400 s,
 # and DEBUG_TEST_TIMEOUT, default 900 s),
-# LANES (default "debian debug"), V=1 to stream all output instead of only
-# failures'.
+# LANES (default "debian": the debug lane is not in the default run until
+# its cost on a fresh machine is measured, see Documentation/testing.rst;
+# LANES="debian debug" runs both), V=1 to stream all output instead of
+# only failures'.
 # Logs: build/check/ (build.log, host/, vm/tests/, vm/console.log, vm/dmesg,
 # debug-kernel.log, debug-module.log, debug-vm/ as vm/).
 set -uo pipefail
@@ -40,7 +42,7 @@ vm_timeout=${VM_TIMEOUT:-4500}
 test_timeout=${TEST_TIMEOUT:-300}
 debug_test_timeout=${DEBUG_TEST_TIMEOUT:-900}
 debug_vm_timeout=${DEBUG_VM_TIMEOUT:-5400}
-lanes=${LANES:-debian debug}
+lanes=${LANES:-debian}
 verbose=${V:-}
 wanted=("$@")
 passed=0
