@@ -9,6 +9,11 @@
 #include "netlink-gen.h"
 
 /* Integer value ranges */
+static struct netlink_range_validation xrelay_bits_per_second_range = {
+	.min = 8,
+	.max = 100000000000000,
+};
+
 static struct netlink_range_validation xrelay_idle_timeout_range = {
 	.min = 1,
 	.max = 604800,
@@ -17,6 +22,11 @@ static struct netlink_range_validation xrelay_idle_timeout_range = {
 static struct netlink_range_validation xrelay_lifetime_range = {
 	.min = 1,
 	.max = 604800,
+};
+
+static struct netlink_range_validation xrelay_packets_per_second_range = {
+	.min = 1,
+	.max = 1000000000,
 };
 
 static struct netlink_range_validation xrelay_relearn_timeout_range = {
@@ -71,9 +81,9 @@ const struct nla_policy xrelay_side_nl_policy[XRELAY_A_SIDE_MAX + 1] = {
 };
 
 const struct nla_policy xrelay_rate_nl_policy[XRELAY_A_RATE_MAX + 1] = {
-	[XRELAY_A_RATE_PACKETS_PER_SECOND] = NLA_POLICY_MIN(NLA_U64, 1),
+	[XRELAY_A_RATE_PACKETS_PER_SECOND] = NLA_POLICY_FULL_RANGE(NLA_U64, &xrelay_packets_per_second_range),
 	[XRELAY_A_RATE_BURST_PACKETS] = NLA_POLICY_MIN(NLA_U64, 1),
-	[XRELAY_A_RATE_BITS_PER_SECOND] = NLA_POLICY_MIN(NLA_U64, 8),
+	[XRELAY_A_RATE_BITS_PER_SECOND] = NLA_POLICY_FULL_RANGE(NLA_U64, &xrelay_bits_per_second_range),
 	[XRELAY_A_RATE_BURST_BYTES] = NLA_POLICY_MIN(NLA_U64, 1),
 };
 

@@ -57,16 +57,18 @@ static int xrelay_nl_get_prefix_nest(struct genl_info *info, struct nlattr *nest
 			       info->extack);
 	if (ret)
 		return ret;
-	ret = xrelay_nl_get_addr(tb[XRELAY_A_PREFIX_IPV4], tb[XRELAY_A_PREFIX_IPV6],
+	ret = xrelay_nl_get_addr(info, tb[XRELAY_A_PREFIX_IPV4], tb[XRELAY_A_PREFIX_IPV6],
 				 &prefix->addr);
 	if (ret == -ENOENT) {
 		XRELAY_ERR(info, nest, "prefix needs ipv4 or ipv6");
 		return -EINVAL;
 	}
-	if (ret) {
+	if (ret == -EINVAL) {
 		XRELAY_ERR(info, nest, "give only one of ipv4 and ipv6 in a prefix");
 		return ret;
 	}
+	if (ret)
+		return ret;
 	if (!tb[XRELAY_A_PREFIX_LEN]) {
 		XRELAY_ERR(info, nest, "prefix needs len");
 		return -EINVAL;

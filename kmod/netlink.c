@@ -19,17 +19,33 @@
 /* Notifications stop before the family goes away, see xrelay_nl_uninit(). */
 static bool xrelay_nl_live;
 
-/* One attribute pair per address: the IPv4 one and the IPv6 one. */
-int xrelay_nl_get_addr(struct nlattr *v4, struct nlattr *v6, struct in6_addr *addr)
+/**
+ * xrelay_nl_get_addr() - an address from its attribute pair
+ * @info: the request, for the message about a v4-mapped address
+ * @v4: the pair's IPv4 attribute
+ * @v6: its IPv6 attribute
+ * @addr: set to the address, v4-mapped for IPv4
+ *
+ * Return: 0; -ENOENT for neither attribute and -EINVAL for both, each for
+ * the caller to explain; or -EAFNOSUPPORT, explained, for an IPv4-mapped
+ * IPv6 address, which would pass for the IPv4 address it maps.
+ */
+int xrelay_nl_get_addr(struct genl_info *info, struct nlattr *v4, struct nlattr *v6,
+		       struct in6_addr *addr)
 {
 	if (v4 && v6)
 		return -EINVAL;
-	if (v4)
+	if (v4) {
 		ipv6_addr_set_v4mapped(nla_get_in_addr(v4), addr);
-	else if (v6)
+	} else if (v6) {
 		*addr = nla_get_in6_addr(v6);
-	else
+		if (ipv6_addr_v4mapped(addr)) {
+			XRELAY_ERR(info, v6, "IPv4-mapped IPv6 address: give an IPv4 address as IPv4");
+			return -EAFNOSUPPORT;
+		}
+	} else {
 		return -ENOENT;
+	}
 	return 0;
 }
 
@@ -276,17 +292,19 @@ int xrelay_nl_instance_new_doit(struct sk_buff *skb, struct genl_info *info)
 	struct sk_buff *msg;
 	int ret;
 
-	ret = xrelay_nl_get_addr(attrs[XRELAY_A_INSTANCE_LOCAL_IPV4],
+	ret = xrelay_nl_get_addr(info, attrs[XRELAY_A_INSTANCE_LOCAL_IPV4],
 				 attrs[XRELAY_A_INSTANCE_LOCAL_IPV6], &cfg.addr);
 	if (ret == -ENOENT) {
 		XRELAY_ERR(info, NULL, "missing local address: give local-ipv4 or local-ipv6");
 		return -EINVAL;
 	}
-	if (ret) {
+	if (ret == -EINVAL) {
 		XRELAY_ERR(info, attrs[XRELAY_A_INSTANCE_LOCAL_IPV6],
 			   "give only one of local-ipv4 and local-ipv6");
 		return ret;
 	}
+	if (ret)
+		return ret;
 	if (!attrs[XRELAY_A_INSTANCE_PORT_MIN] || !attrs[XRELAY_A_INSTANCE_PORT_MAX]) {
 		XRELAY_ERR(info, NULL, "missing port range: give port-min and port-max");
 		return -EINVAL;
@@ -452,7 +470,7 @@ static int xrelay_nl_get_prefix(struct genl_info *info, struct nlattr **tb,
 	struct nlattr *len_attr = tb[XRELAY_A_SIDE_ALLOW_PREFIX_LEN];
 	int ret;
 
-	ret = xrelay_nl_get_addr(tb[XRELAY_A_SIDE_ALLOW_IPV4], tb[XRELAY_A_SIDE_ALLOW_IPV6],
+	ret = xrelay_nl_get_addr(info, tb[XRELAY_A_SIDE_ALLOW_IPV4], tb[XRELAY_A_SIDE_ALLOW_IPV6],
 				 &prefix->addr);
 	if (ret == -ENOENT && !len_attr)
 		return 0;
@@ -460,11 +478,13 @@ static int xrelay_nl_get_prefix(struct genl_info *info, struct nlattr **tb,
 		XRELAY_ERR(info, len_attr, "allow-prefix-len needs allow-ipv4 or allow-ipv6");
 		return -EINVAL;
 	}
-	if (ret) {
+	if (ret == -EINVAL) {
 		XRELAY_ERR(info, tb[XRELAY_A_SIDE_ALLOW_IPV6],
 			   "give only one of allow-ipv4 and allow-ipv6");
 		return ret;
 	}
+	if (ret)
+		return ret;
 	if (!len_attr) {
 		XRELAY_ERR(info, NULL, "allowed prefix needs allow-prefix-len");
 		return -EINVAL;
@@ -500,13 +520,15 @@ static int xrelay_nl_get_side(struct genl_info *info, struct nlattr *nest,
 	cfg->relearn_timeout = XRELAY_DEFAULT_RELEARN_TIMEOUT;
 
 	peer_port = tb[XRELAY_A_SIDE_PEER_PORT];
-	ret = xrelay_nl_get_addr(tb[XRELAY_A_SIDE_PEER_IPV4], tb[XRELAY_A_SIDE_PEER_IPV6],
+	ret = xrelay_nl_get_addr(info, tb[XRELAY_A_SIDE_PEER_IPV4], tb[XRELAY_A_SIDE_PEER_IPV6],
 				 &cfg->peer.addr);
 	if (ret == -EINVAL) {
 		XRELAY_ERR(info, tb[XRELAY_A_SIDE_PEER_IPV6],
 			   "give only one of peer-ipv4 and peer-ipv6");
 		return ret;
 	}
+	if (ret == -EAFNOSUPPORT)
+		return ret;
 	if (!ret || peer_port) {
 		if (ret) {
 			XRELAY_ERR(info, peer_port, "peer-port needs peer-ipv4 or peer-ipv6");

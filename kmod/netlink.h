@@ -55,7 +55,8 @@ static inline size_t xrelay_nl_msg_size(size_t payload)
 
 extern struct genl_family xrelay_nl_family;
 
-int xrelay_nl_get_addr(struct nlattr *v4, struct nlattr *v6, struct in6_addr *addr);
+int xrelay_nl_get_addr(struct genl_info *info, struct nlattr *v4, struct nlattr *v6,
+		       struct in6_addr *addr);
 int xrelay_nl_put_addr(struct sk_buff *skb, int v4_type, int v6_type,
 		       const struct in6_addr *addr);
 int xrelay_nl_put_stats(struct sk_buff *skb, int type, const struct xrelay_stats *st);

@@ -1409,6 +1409,21 @@ TEST_F(xrelay, session_new_ipv6_peer_on_ipv4_instance)
 	expect_module_error(&r, EAFNOSUPPORT);
 }
 
+/* ::ffff:a.b.c.d would pass for the IPv4 address it maps. */
+TEST_F(xrelay, session_new_v4_mapped_peer_on_ipv4_instance)
+{
+	struct request r;
+
+	session_new_init(&r, self, INST4);
+	nest_start(&r, XRELAY_A_SESSION_SIDE_A);
+	put_u16(&r, XRELAY_A_SIDE_PORT, FREE_PORT_A);
+	put_in6(&r, XRELAY_A_SIDE_PEER_IPV6, "::ffff:192.0.2.2");
+	put_u16(&r, XRELAY_A_SIDE_PEER_PORT, 5000);
+	nest_end(&r);
+	put_side(&r, XRELAY_A_SESSION_SIDE_B, FREE_PORT_B);
+	expect_module_error(&r, EAFNOSUPPORT);
+}
+
 TEST_F(xrelay, session_new_ipv4_peer_on_ipv6_instance)
 {
 	struct request r;
@@ -2401,6 +2416,24 @@ TEST_F(xrelay, network_new_rate_bps_below_8)
 	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK);
 	nest_start(&r, XRELAY_A_NETWORK_RATE_LIMIT);
 	put_u64(&r, XRELAY_A_RATE_BITS_PER_SECOND, 7);
+	nest_end(&r);
+	expect_policy_error(&r, ERANGE);
+}
+
+/* Faster than the buckets can tell apart: refused, not silently slower. */
+TEST_F(xrelay, network_new_rate_u64_max)
+{
+	struct request r;
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK);
+	nest_start(&r, XRELAY_A_NETWORK_RATE_LIMIT);
+	put_u64(&r, XRELAY_A_RATE_PACKETS_PER_SECOND, UINT64_MAX);
+	nest_end(&r);
+	expect_policy_error(&r, ERANGE);
+
+	network_init(&r, self, XRELAY_CMD_NETWORK_NEW, OTHER_NETWORK);
+	nest_start(&r, XRELAY_A_NETWORK_RATE_LIMIT);
+	put_u64(&r, XRELAY_A_RATE_BITS_PER_SECOND, UINT64_MAX);
 	nest_end(&r);
 	expect_policy_error(&r, ERANGE);
 }

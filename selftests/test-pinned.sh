@@ -22,7 +22,7 @@ source "$(dirname "$0")/common.sh"
 BOGUS4="127.0.0.1 224.0.0.1 255.255.255.255 0.0.0.0 0.1.2.3 240.0.0.1 169.254.1.1 $RELAY4"
 BOGUS6="::1 ff02::1 :: fe80::1 ::127.0.0.1 64:ff9b::7f00:1 2002:7f00:1::1 $RELAY6"
 
-ktap_plan $((20 + $(wc -w <<< "$BOGUS4 $BOGUS6")))
+ktap_plan $((22 + $(wc -w <<< "$BOGUS4 $BOGUS6")))
 
 setup_topology || ktap_bail "three namespaces wired"
 
@@ -102,6 +102,11 @@ check_refused "an instance on 127.0.0.1 refused" "^Error: xrelay: local address 
 	rctl instance add network 10 addr 127.0.0.1 ports 21000-21099
 check_refused "an instance on ::1 refused" "^Error: xrelay: local address is a loopback" \
 	rctl instance add network 10 addr ::1 ports 21000-21099
+# IPv4 in IPv6 clothing would pass for the IPv4 address: given as IPv4 or not at all.
+check_refused "an instance on ::ffff:127.0.0.1 refused" "^Error: xrelay: IPv4-mapped" \
+	rctl instance add network 10 addr ::ffff:127.0.0.1 ports 21000-21099
+check_refused "a v4-mapped peer on the IPv4 instance refused" "^Error: xrelay: IPv4-mapped" \
+	rctl session add instance "$inst4" a 20010 peer "[::ffff:$B4]:5000" b 20011
 check_fails "their ports are still free" rctl session show instance "$inst4" port 20010
 
 ktap_finish

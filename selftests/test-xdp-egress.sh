@@ -67,6 +67,10 @@ ip -n "$NS_R" -batch - <<-EOF
 	addr add 198.51.100.1/24 dev br0
 	link set br0 up
 EOF
+# Attached again, so that the program's devmap, filled at attach time,
+# holds br0 too: redirecting there is what must not happen.
+rctl xdp detach dev to_a && rctl xdp attach dev to_a mode native ||
+	ktap_bail "XDP attached again to to_a"
 check_id s2 "session A <-> B through br0" \
 	rctl session add instance "$inst" a 20002 peer "$A4:5000" b 20003 peer "$B4:6000"
 check "egress a bridge: B gets all 20 datagrams" sent_to_b 20 20002

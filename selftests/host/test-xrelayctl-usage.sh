@@ -290,9 +290,9 @@ rules rule-value 'interface wg0' 'deny from any proto'
 awk 'BEGIN { printf "interface wg0\ngroup big"
 	for (i = 0; i < 513; i++) printf " 10.%d.%d.0/24", i / 256, i % 256; print "" }' \
 	>"$tmp/513.rules"
-awk 'BEGIN { print "interface wg0"; for (i = 0; i <= 65536; i++) print "deny proto 6" }' \
-	>"$tmp/65537.rules"
-head -n 65537 "$tmp/65537.rules" >"$tmp/65536.rules"
+awk 'BEGIN { print "interface wg0"; for (i = 0; i <= 1024; i++) print "deny proto 6" }' \
+	>"$tmp/1025.rules"
+head -n 1025 "$tmp/1025.rules" >"$tmp/1024.rules"
 
 bad 'empty.rules: no "interface" line' network add id 1 hub-file "$tmp/empty.rules"
 bad 'comments.rules: no "interface" line' network add id 1 hub-file "$tmp/comments.rules"
@@ -335,7 +335,7 @@ bad 'rule-word.rules:2: unexpected "via" in a rule' \
 	network add id 1 hub-file "$tmp/rule-word.rules"
 bad 'rule-value.rules:2: missing value after "proto"' \
 	network add id 1 hub-file "$tmp/rule-value.rules"
-bad '65537.rules:65538: more than 65536 rules' network add id 1 hub-file "$tmp/65537.rules"
+bad '1025.rules:1026: more than 1024 rules' network add id 1 hub-file "$tmp/1025.rules"
 bad 'cannot read ".*nosuch.rules" for "hub-file"' network add id 1 hub-file "$tmp/nosuch.rules"
 bad 'missing value after "hub-file"' network add id 1 hub-file
 bad '"hub-file" given twice' \
@@ -366,7 +366,7 @@ else
 	no_module network set id 10 allow-file "$tmp/good.list" deny-file "$tmp/65536.list"
 	no_module network set id 10
 	no_module network add id 10 hub-file "$tmp/hub.rules" allow 192.0.2.0/24
-	no_module network set id 10 hub-file "$tmp/65536.rules"
+	no_module network set id 10 hub-file "$tmp/1024.rules"
 	no_module network del id 10
 	no_module network show
 	no_module -j network show id 10
