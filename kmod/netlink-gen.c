@@ -366,6 +366,7 @@ const struct genl_ops xrelay_nl_ops[14] = {
 	},
 };
 
-const struct genl_multicast_group xrelay_nl_mcgrps[1] = {
+const struct genl_multicast_group xrelay_nl_mcgrps[2] = {
 	[XRELAY_NLGRP_EVENTS] = { .name = XRELAY_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN, },
+	[XRELAY_NLGRP_DATAPATH] = { .name = XRELAY_MCGRP_DATAPATH, .flags = GENL_MCAST_CAP_NET_ADMIN, },
 };

@@ -43,8 +43,9 @@ int xrelay_nl_dump_start(struct netlink_callback *cb, const char * const *refuse
 			 unsigned int n_refused);
 
 extern const struct genl_ops xrelay_nl_ops[14];
-extern const struct genl_multicast_group xrelay_nl_mcgrps[1];
+extern const struct genl_multicast_group xrelay_nl_mcgrps[2];
 
 #define XRELAY_NLGRP_EVENTS	0
+#define XRELAY_NLGRP_DATAPATH	1
 
 #endif /* _LINUX_XRELAY_GEN_H */

@@ -895,17 +895,19 @@ int xrelay_nl_netns_set_doit(struct sk_buff *skb, struct genl_info *info)
 
 /*
  * Events: xrelay_nl_event_new() starts one with room for @size bytes of
- * attributes, or returns NULL when nobody listens; the caller fills it and
- * hands it to xrelay_nl_event_send(), or frees it with nlmsg_free() if it
- * could not.
+ * attributes, or returns NULL when nobody listens to @group; the caller
+ * fills it and hands it to xrelay_nl_event_send(), or frees it with
+ * nlmsg_free() if it could not. Sessions ending and the limit go to
+ * "events", which the agent keeps its kernel state by; the datapath's
+ * samples (latches, policy drops) to "datapath", so that a burst of them
+ * can never overflow the agent's socket and cost it a full resync.
  */
-static struct sk_buff *xrelay_nl_event_new(struct xrelay_net *xn, u8 cmd, size_t size,
-					   gfp_t gfp, void **hdr)
+static struct sk_buff *xrelay_nl_event_new(struct xrelay_net *xn, unsigned int group, u8 cmd,
+					   size_t size, gfp_t gfp, void **hdr)
 {
 	struct sk_buff *msg;
 
-	if (!READ_ONCE(xrelay_nl_live) ||
-	    !genl_has_listeners(&xrelay_nl_family, xn->net, XRELAY_NLGRP_EVENTS))
+	if (!READ_ONCE(xrelay_nl_live) || !genl_has_listeners(&xrelay_nl_family, xn->net, group))
 		return NULL;
 	msg = genlmsg_new(size, gfp);
 	if (!msg)
@@ -918,13 +920,13 @@ static struct sk_buff *xrelay_nl_event_new(struct xrelay_net *xn, u8 cmd, size_t
 	return msg;
 }
 
-static void xrelay_nl_event_send(struct xrelay_net *xn, struct sk_buff *msg, void *hdr)
+static void xrelay_nl_event_send(struct xrelay_net *xn, unsigned int group,
+				 struct sk_buff *msg, void *hdr)
 {
 	genlmsg_end(msg, hdr);
 	rcu_read_lock();
 	if (READ_ONCE(xrelay_nl_live))
-		genlmsg_multicast_netns(&xrelay_nl_family, xn->net, msg, 0,
-					XRELAY_NLGRP_EVENTS, GFP_ATOMIC);
+		genlmsg_multicast_netns(&xrelay_nl_family, xn->net, msg, 0, group, GFP_ATOMIC);
 	else
 		nlmsg_free(msg);
 	rcu_read_unlock();
@@ -947,7 +949,8 @@ void xrelay_nl_notify_learned(struct xrelay_net *xn, const struct xrelay_side *s
 	size = XRELAY_NL_SESSION_IDS_SIZE +
 	       xrelay_nl_side_size(policy ? policy->admission[xrelay_side_index(side)] : NULL,
 				   false);
-	msg = xrelay_nl_event_new(xn, XRELAY_CMD_SIDE_LEARNED_NTF, size, GFP_ATOMIC, &hdr);
+	msg = xrelay_nl_event_new(xn, XRELAY_NLGRP_DATAPATH, XRELAY_CMD_SIDE_LEARNED_NTF, size,
+				  GFP_ATOMIC, &hdr);
 	if (!msg)
 		return;
 	if (xrelay_nl_put_session_ids(msg, side->session) ||
@@ -955,7 +958,7 @@ void xrelay_nl_notify_learned(struct xrelay_net *xn, const struct xrelay_side *s
 		nlmsg_free(msg);
 		return;
 	}
-	xrelay_nl_event_send(xn, msg, hdr);
+	xrelay_nl_event_send(xn, XRELAY_NLGRP_DATAPATH, msg, hdr);
 }
 
 /**
@@ -973,7 +976,8 @@ void xrelay_nl_notify_expired(struct xrelay_net *xn, const struct xrelay_session
 	struct sk_buff *msg;
 	void *hdr;
 
-	msg = xrelay_nl_event_new(xn, XRELAY_CMD_SESSION_EXPIRED_NTF, size, GFP_KERNEL, &hdr);
+	msg = xrelay_nl_event_new(xn, XRELAY_NLGRP_EVENTS, XRELAY_CMD_SESSION_EXPIRED_NTF, size,
+				  GFP_KERNEL, &hdr);
 	if (!msg)
 		return;
 	if (xrelay_nl_put_session_ids(msg, s) ||
@@ -985,7 +989,7 @@ void xrelay_nl_notify_expired(struct xrelay_net *xn, const struct xrelay_session
 		nlmsg_free(msg);
 		return;
 	}
-	xrelay_nl_event_send(xn, msg, hdr);
+	xrelay_nl_event_send(xn, XRELAY_NLGRP_EVENTS, msg, hdr);
 }
 
 /**
@@ -999,8 +1003,8 @@ void xrelay_nl_notify_limit(struct xrelay_net *xn)
 	struct sk_buff *msg;
 	void *hdr;
 
-	msg = xrelay_nl_event_new(xn, XRELAY_CMD_LIMIT_REACHED_NTF, 2 * nla_total_size(sizeof(u32)),
-				  GFP_KERNEL, &hdr);
+	msg = xrelay_nl_event_new(xn, XRELAY_NLGRP_EVENTS, XRELAY_CMD_LIMIT_REACHED_NTF,
+				  2 * nla_total_size(sizeof(u32)), GFP_KERNEL, &hdr);
 	if (!msg)
 		return;
 	if (nla_put_u32(msg, XRELAY_A_NETNS_SESSION_LIMIT, xn->session_limit) ||
@@ -1008,7 +1012,7 @@ void xrelay_nl_notify_limit(struct xrelay_net *xn)
 		nlmsg_free(msg);
 		return;
 	}
-	xrelay_nl_event_send(xn, msg, hdr);
+	xrelay_nl_event_send(xn, XRELAY_NLGRP_EVENTS, msg, hdr);
 }
 
 /* The most a policy-drop event holds: a hub's, with both addresses and ports. */
@@ -1043,11 +1047,11 @@ void xrelay_nl_notify_policy_drop(struct xrelay_net *xn, const struct xrelay_sid
 	void *hdr;
 
 	if (!policy_reasons[reason] ||
-	    !genl_has_listeners(&xrelay_nl_family, xn->net, XRELAY_NLGRP_EVENTS) ||
+	    !genl_has_listeners(&xrelay_nl_family, xn->net, XRELAY_NLGRP_DATAPATH) ||
 	    !__ratelimit(&xn->drop_events))
 		return;
-	msg = xrelay_nl_event_new(xn, XRELAY_CMD_POLICY_DROP_NTF, XRELAY_NL_DROP_SIZE, GFP_ATOMIC,
-				  &hdr);
+	msg = xrelay_nl_event_new(xn, XRELAY_NLGRP_DATAPATH, XRELAY_CMD_POLICY_DROP_NTF,
+				  XRELAY_NL_DROP_SIZE, GFP_ATOMIC, &hdr);
 	if (!msg)
 		return;
 	if (nla_put_u32(msg, XRELAY_A_POLICY_DROP_SESSION, s->id) ||
@@ -1060,7 +1064,7 @@ void xrelay_nl_notify_policy_drop(struct xrelay_net *xn, const struct xrelay_sid
 		nlmsg_free(msg);
 		return;
 	}
-	xrelay_nl_event_send(xn, msg, hdr);
+	xrelay_nl_event_send(xn, XRELAY_NLGRP_DATAPATH, msg, hdr);
 }
 
 /**
@@ -1086,11 +1090,11 @@ void xrelay_nl_notify_hub_drop(struct xrelay_net *xn, u32 network, const struct 
 	struct sk_buff *msg;
 	void *hdr;
 
-	if (!genl_has_listeners(&xrelay_nl_family, xn->net, XRELAY_NLGRP_EVENTS) ||
+	if (!genl_has_listeners(&xrelay_nl_family, xn->net, XRELAY_NLGRP_DATAPATH) ||
 	    !__ratelimit(&xn->drop_events))
 		return;
-	msg = xrelay_nl_event_new(xn, XRELAY_CMD_POLICY_DROP_NTF, XRELAY_NL_DROP_SIZE, GFP_ATOMIC,
-				  &hdr);
+	msg = xrelay_nl_event_new(xn, XRELAY_NLGRP_DATAPATH, XRELAY_CMD_POLICY_DROP_NTF,
+				  XRELAY_NL_DROP_SIZE, GFP_ATOMIC, &hdr);
 	if (!msg)
 		return;
 	if (nla_put_u32(msg, XRELAY_A_POLICY_DROP_SESSION, 0) ||
@@ -1107,7 +1111,7 @@ void xrelay_nl_notify_hub_drop(struct xrelay_net *xn, u32 network, const struct 
 		nlmsg_free(msg);
 		return;
 	}
-	xrelay_nl_event_send(xn, msg, hdr);
+	xrelay_nl_event_send(xn, XRELAY_NLGRP_DATAPATH, msg, hdr);
 }
 
 struct genl_family xrelay_nl_family __ro_after_init = {

@@ -200,7 +200,8 @@ int monitor_run(struct args *a)
 		return EXIT_RUNTIME;
 	}
 	kernel_open(&events);
-	if (xr_nl_subscribe(&events, XRELAY_MCGRP_EVENTS)) {
+	if (xr_nl_subscribe(&events, XRELAY_MCGRP_EVENTS) ||
+	    xr_nl_subscribe(&events, XRELAY_MCGRP_DATAPATH)) {
 		fprintf(stderr, "Error: %s\n", events.errmsg);
 		return EXIT_RUNTIME;
 	}

@@ -295,5 +295,6 @@ enum {
 };
 
 #define XRELAY_MCGRP_EVENTS	"events"
+#define XRELAY_MCGRP_DATAPATH	"datapath"
 
 #endif /* _UAPI_LINUX_XRELAY_H */
