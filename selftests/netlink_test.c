@@ -3724,15 +3724,16 @@ static int network_get_whole(FIXTURE_DATA(xrelay) *self, __u32 id, char **buf, s
 }
 
 /*
- * A hub of 1 260 groups, names of the longest and IPv6 members, read back
- * whole. The reply's room used to be an estimate leaving out each group's
- * nest header; the allocation's rounding up to a power of two hid that but
- * for some sizes, among them this one (128 KiB).
+ * A hub of as many groups as a hub may have, names of the longest and IPv6
+ * members, read back whole. The reply's room used to be an estimate leaving
+ * out each group's nest header; the allocation's rounding up to a power of
+ * two hid that but for some sizes (1 260 groups, before hubs had a limit
+ * of groups).
  */
 TEST_F(xrelay, network_hub_many_groups_reads_back)
 {
 	const struct nlmsghdr *nlh;
-	int i, groups = 1260, err;
+	int i, groups = XRELAY_MAX_HUB_GROUPS, err;
 	struct request r;
 	struct reply rep;
 	ssize_t len;
