@@ -7,6 +7,8 @@
 #   make demo          WireGuard through the relay, inside the VM
 #   make ctld-demo     the control server with the example configuration
 #   make bench         benchmark tables: relay paths in the VM, control server
+#   make fuzz          the netlink fuzzer in the VM, FUZZ_SECONDS long (default 600),
+#                      FUZZ_SEED=N to repeat a run
 #   make install       module, tools and their man pages (DESTDIR, PREFIX respected)
 #   make dkms-install  register the module source with DKMS
 #
@@ -69,6 +71,10 @@ bench: all selftests
 	@bench/run.sh
 	@$(MAKE) -s -C ctl-server bench
 
+# The netlink fuzzer under churn (selftests/test-fuzz.sh) for as long as asked.
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SEED=$(FUZZ_SEED) scripts/fuzz.sh
+
 install: all
 	install -D -m 644 kmod/xrelay.ko $(DESTDIR)$(MODDIR)/xrelay.ko
 	$(if $(DESTDIR),,depmod -a $(KVER))
@@ -97,4 +103,4 @@ clean:
 	done
 	rm -rf $(BUILD)
 
-.PHONY: all module $(SUBDIRS) selftests generate check demo ctld-demo bench install dkms-install clean
+.PHONY: all module $(SUBDIRS) selftests generate check demo ctld-demo bench fuzz install dkms-install clean
