@@ -18,16 +18,16 @@
 #   ns fz-N: a dummy with 203.0.113.9, 2001:db8:ff::9; a short fuzz; deleted
 #   nobody's user namespace: the same, as its unprivileged owner
 #
-# Environment: FUZZ_SEED (1), FUZZ_SECONDS (the main run's limit, 70),
-# FUZZ_REQUESTS (its budget), FUZZ_MAX_HUB (longest hub list, 2048),
+# Environment: FUZZ_SEED (1), FUZZ_SECONDS (the main run's limit, 60),
+# FUZZ_REQUESTS (its budget, 8000), FUZZ_MAX_HUB (longest hub list, 2048),
 # FUZZ_STALL_MS (a slower request is a violation, 20000 under emulation).
 
 source "$(dirname "$0")/common.sh"
 
 FUZZ=$SELFTESTS_BUILD/xrelay_fuzz
 seed=${FUZZ_SEED:-1}
-seconds=${FUZZ_SECONDS:-70}
-requests=${FUZZ_REQUESTS:-12000}
+seconds=${FUZZ_SECONDS:-60}
+requests=${FUZZ_REQUESTS:-8000}
 max_hub=${FUZZ_MAX_HUB:-2048}
 stall_ms=${FUZZ_STALL_MS:-20000}
 fuzz_args=(--max-hub "$max_hub" --stall-ms "$stall_ms")

@@ -25,7 +25,9 @@
 
 #include "fuzz.h"
 
-#define PORT_BASE	40000	/* the fuzzer's instances live in 40000-46399 */
+/* The fuzzer's instances live in 21000-27399: under the ephemeral ports, which
+ * instances may not take, and clear of the test's own 20000-20099 and 30000. */
+#define PORT_BASE	21000
 #define PORT_BLOCKS	64
 #define NETWORKS	8	/* valid network ids: 1..NETWORKS */
 #define HUB_GROUPS	8
@@ -46,10 +48,14 @@ enum role {
 	R_TIMEOUT,
 	R_IFNAME,
 	R_GROUP_NAME,
+	R_MEMBER,
 	R_GROUP_REF,
 	R_SESSION_LIMIT,
+	R_ACTION,
+	R_RULE_PREFIX,		/* a hub rule's end given by prefix, unless by group */
 	R_PROTOCOL_NUMBER,
-	R_RULE_PORT,
+	R_RULE_PORT_MIN,	/* ports only with a protocol that has them */
+	R_RULE_PORT_MAX,
 };
 
 static const struct {
@@ -74,9 +80,12 @@ static const struct {
 	{ "session", "idle-timeout", R_TIMEOUT }, { "session", "lifetime", R_TIMEOUT },
 	{ "side", "relearn-timeout", R_TIMEOUT },
 	{ "hub", "interface", R_IFNAME }, { "hub-group", "name", R_GROUP_NAME },
+	{ "hub-group", "member", R_MEMBER },
 	{ "hub-rule", "from-group", R_GROUP_REF }, { "hub-rule", "to-group", R_GROUP_REF },
+	{ "hub-rule", "action", R_ACTION },
+	{ "hub-rule", "from-prefix", R_RULE_PREFIX }, { "hub-rule", "to-prefix", R_RULE_PREFIX },
 	{ "hub-rule", "protocol", R_PROTOCOL_NUMBER },
-	{ "hub-rule", "port-min", R_RULE_PORT }, { "hub-rule", "port-max", R_RULE_PORT },
+	{ "hub-rule", "port-min", R_RULE_PORT_MIN }, { "hub-rule", "port-max", R_RULE_PORT_MAX },
 	{ "netns", "session-limit", R_SESSION_LIMIT },
 };
 
@@ -278,6 +287,9 @@ struct ctx {
 	int family;			/* of its addresses */
 	uint16_t side_port;		/* of side A, so that side B takes another */
 	bool in_side, pinned, named_by_id;
+	bool rule_group;		/* this end of the hub rule named a group */
+	uint8_t rule_protocol;
+	uint16_t rule_port_min;
 	int groups;			/* hub groups put so far */
 	int ifnames;
 	bool big_list;			/* one long list per request is enough */
@@ -524,8 +536,6 @@ static void put_prefix(struct ctx *c, uint16_t type)
 	int bits = family == AF_INET ? 32 : 128, len, i;
 	bool edge = c->edge && rng_one_in(c->r, 3);
 
-	if (rng_one_in(c->r, 2))
-		family = family == AF_INET ? AF_INET6 : AF_INET, bits = family == AF_INET ? 32 : 128;
 	pick_addr(c, family, false, addr);
 	len = rng_one_in(c->r, 8) ? 0 : (family == AF_INET ? 8 : 32) + rng_below(c->r, bits / 2 + 1);
 	if (len > bits)
@@ -629,10 +639,13 @@ static void put_valid_uint(struct ctx *c, int set, int type)
 		v = 10000 + rng_below(c->r, 1000000);
 		break;
 	case R_PROTOCOL_NUMBER:
-		v = (const uint8_t[]){ 1, 6, 17, 58, 132 }[rng_below(c->r, 5)];
+		v = c->rule_protocol = (const uint8_t[]){ 1, 6, 17, 58, 132 }[rng_below(c->r, 5)];
 		break;
-	case R_RULE_PORT:
-		v = 1 + rng_below(c->r, 65535);
+	case R_RULE_PORT_MIN:
+		v = c->rule_port_min = 1 + rng_below(c->r, 65535);
+		break;
+	case R_RULE_PORT_MAX:
+		v = c->rule_port_min + rng_below(c->r, 65536 - c->rule_port_min);
 		break;
 	default:
 		v = pick_uint(c, a);
@@ -653,7 +666,8 @@ static void put_valid_string(struct ctx *c, int set, int type)
 		snprintf(s, sizeof(s), "g%d", c->groups++);
 		break;
 	case R_GROUP_REF:
-		snprintf(s, sizeof(s), "g%u", rng_below(c->r, c->groups ? c->groups + 1 : HUB_GROUPS));
+		c->rule_group = true;
+		snprintf(s, sizeof(s), "g%u", rng_below(c->r, c->groups ?: HUB_GROUPS));
 		break;
 	default:
 		snprintf(s, sizeof(s), "%.*s", (int)(a->max_len ?: 16),
@@ -786,7 +800,7 @@ static void put_attr(struct ctx *c, int set, int type)
 }
 
 /* Whether a valid request carries the attribute: what it needs, some of the rest. */
-static bool wanted(struct ctx *c, int set, int type, bool nested)
+static bool wanted(struct ctx *c, int set, int type, int n, bool nested)
 {
 	const struct fz_attr *a = &fz_sets[set].attrs[type];
 	bool v6 = a->hint == FZ_HINT_IPV6 || a->exact_len == 16;
@@ -804,6 +818,8 @@ static bool wanted(struct ctx *c, int set, int type, bool nested)
 		return v6 == (c->family == AF_INET6) && rng_one_in(c->r, 3);
 	case R_PEER_PORT:
 		return c->pinned || rng_one_in(c->r, 20);
+	case R_TIMEOUT:		/* relearning is for learned sides only */
+		return !c->pinned && rng_one_in(c->r, 3);
 	case R_PORT:
 		return set == set_side || !c->named_by_id;
 	case R_PORT_MIN:
@@ -815,6 +831,26 @@ static bool wanted(struct ctx *c, int set, int type, bool nested)
 		return !c->named_by_id && !rng_one_in(c->r, 8);
 	case R_NETWORK_ID:
 		return set == set_network || !rng_one_in(c->r, 4);
+	case R_IFNAME:		/* a hub needs its interfaces, a group its members */
+	case R_MEMBER:
+	case R_GROUP_NAME:
+	case R_ACTION:
+		c->rule_group = false;
+		c->rule_protocol = 0;
+		c->rule_port_min = 0;
+		return true;
+	case R_GROUP_REF:
+		return c->groups && rng_one_in(c->r, 3);
+	case R_RULE_PREFIX:
+		if (c->rule_group)
+			return c->rule_group = false;
+		return rng_one_in(c->r, 2);
+	case R_PROTOCOL_NUMBER:
+		return rng_one_in(c->r, 2);
+	case R_RULE_PORT_MIN:
+		return c->rule_protocol == 6 || c->rule_protocol == 17 || c->rule_protocol == 132;
+	case R_RULE_PORT_MAX:
+		return c->rule_port_min && rng_one_in(c->r, 2);
 	default:
 		break;
 	}
@@ -822,7 +858,7 @@ static bool wanted(struct ctx *c, int set, int type, bool nested)
 		return true;
 	if (a->kind == FZ_NEST && set != set_hub)
 		return rng_one_in(c->r, 3);
-	return nested ? rng_one_in(c->r, 2) : rng_one_in(c->r, 3) || fz_sets[set].max_attr <= 2;
+	return nested ? rng_one_in(c->r, 2) : n == 1 || rng_one_in(c->r, 3);
 }
 
 /* The attributes @types of @set (all of them if NULL), each with its list. */
@@ -845,7 +881,7 @@ static void put_attrs(struct ctx *c, int set, const unsigned short *types, int n
 	for (i = 0; i < n; i++) {
 		type = types ? types[i] : i + 1;
 		a = &fz_sets[set].attrs[type];
-		if (!wanted(c, set, type, nested))
+		if (!wanted(c, set, type, n, nested))
 			continue;
 		count = a->multi ? list_count(c, set, type) : 1;
 		if (count > 16)
@@ -858,7 +894,7 @@ static void put_attrs(struct ctx *c, int set, const unsigned short *types, int n
 			put_attr(c, set, type);		/* a duplicate */
 		}
 	}
-	if (set == set_side && c->family && !c->dump && rng_one_in(c->r, 5)) {
+	if (set == set_side && c->family && !c->dump && !c->pinned && rng_one_in(c->r, 5)) {
 		uint8_t addr[16], len = c->family == AF_INET ? 24 : 64;
 
 		pick_addr(c, c->family, false, addr);

@@ -194,6 +194,7 @@ struct thread {
 	uint64_t counts[MAX_OPS][2][SLOTS];
 	uint64_t by_strategy[FZ_NSTRATEGIES][2];	/* requests, successes */
 	uint64_t truncated;				/* dump datagrams cut by a small buffer */
+	char refusal[MAX_OPS][160];	/* the first refusal of a valid request, per op */
 };
 
 static double now(void)
@@ -298,6 +299,24 @@ static uint32_t attr_u32(const struct nlattr *nla)
 	return v;
 }
 
+/* The extack text of an NLMSG_ERROR or NLMSG_DONE (whose request echo is capped). */
+static void extack_message(const struct nlmsghdr *nlh, char *msg, size_t size)
+{
+	size_t skip = nlh->nlmsg_type == NLMSG_DONE ? sizeof(int) : sizeof(struct nlmsgerr);
+	const struct nlmsgerr *e = NLMSG_DATA(nlh);
+	const struct nlattr *nla;
+
+	if (nlh->nlmsg_type == NLMSG_ERROR && !(nlh->nlmsg_flags & NLM_F_CAPPED))
+		skip += NLMSG_ALIGN(e->msg.nlmsg_len) - NLMSG_HDRLEN;
+	if (nlh->nlmsg_len <= NLMSG_HDRLEN + skip)
+		return;
+	nla = attr_find((const char *)NLMSG_DATA(nlh) + skip, nlh->nlmsg_len - NLMSG_HDRLEN - skip,
+			NLMSGERR_ATTR_MSG);
+	if (nla)
+		snprintf(msg, size, "%.*s", (int)(nla->nla_len - NLA_HDRLEN),
+			 (const char *)nla + NLA_HDRLEN);
+}
+
 /* The family's id, or a negative errno (ENOENT: the module is not loaded). */
 static int resolve_family(int fd)
 {
@@ -360,6 +379,7 @@ struct answer {
 	bool extack;		/* the error came with a message */
 	int parts;		/* reply messages */
 	uint32_t id;		/* the first reply's attribute 1 (an id, in every set) */
+	char msg[128];		/* the extack message, "" if none */
 };
 
 static int slot_of(int error)
@@ -470,6 +490,8 @@ static void exchange(struct thread *t, int fd, struct fz_msg *m, size_t send_len
 				if (nlh->nlmsg_len >= NLMSG_HDRLEN + sizeof(int))
 					a->slot = slot_of(e->error);
 				a->extack = nlh->nlmsg_flags & NLM_F_ACK_TLVS;
+				if (a->extack)
+					extack_message(nlh, a->msg, sizeof(a->msg));
 				answered = true;
 				continue;
 			}
@@ -640,6 +662,10 @@ static void *thread_main(void *arg)
 		t->by_strategy[req.strategy][0]++;
 		t->by_strategy[req.strategy][1] += !slot;
 		note_slow(t, &req, &m, send_len, ms, index, slot);
+		if (req.strategy == FZ_VALID && slot && slot < ERRNO_SLOTS && !t->refusal[op][0])
+			snprintf(t->refusal[op], sizeof(t->refusal[op]), "%s%s: %s%s%s",
+				 fz_ops[op].name, req.dump ? " dump" : "", strerrorname_np(slot),
+				 a.msg[0] ? ", " : "", a.msg);
 		if (ms > opt.stall_ms)
 			violation("%s %s (%s, %zu bytes) took %.0f ms (thread %d, request %ld)",
 				  fz_ops[op].name, req.dump ? "dump" : "do",
@@ -738,6 +764,13 @@ static void report(struct thread *threads, double seconds)
 	printf("total %llu requests in %.1f s: %.0f requests/s (seed %llu, %d threads)\n",
 	       (unsigned long long)total, seconds, total / seconds,
 	       (unsigned long long)opt.seed, opt.threads);
+	printf("why valid requests were refused (the first refusal per op):\n");
+	for (op = 0; op < fz_nops; op++)
+		for (i = 0; i < opt.threads; i++)
+			if (threads[i].refusal[op][0]) {
+				printf("  %s\n", threads[i].refusal[op]);
+				break;
+			}
 	for (i = 0; i < SLOWEST && slowest[i].ms > 0; i++)
 		printf("slowest %d: %.0f ms, %s %s (%s, %zu bytes): %s (thread %d, request %ld)\n",
 		       i + 1, slowest[i].ms, fz_ops[slowest[i].op].name,
