@@ -247,7 +247,7 @@ void msg_put(struct fz_msg *m, uint16_t type, const void *data, size_t len)
 
 void msg_nest_start(struct fz_msg *m, uint16_t type)
 {
-	msg_put(m, type, NULL, 0);
+	msg_put(m, type | NLA_F_NESTED, NULL, 0);
 	if (m->depth < 32)
 		m->nest[m->depth] = m->len - NLA_HDRLEN;
 	m->depth++;
