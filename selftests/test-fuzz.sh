@@ -82,21 +82,31 @@ userns_fuzz()
 	echo $? > "$TEST_TMP/userns-$1.rc"
 }
 
-# churn: while the fuzzer NAME runs, XDP comes and goes on the relay's
-# interfaces and scratch namespaces are fuzzed and deleted.
+# relay_xdp attach MODE | detach: xrelay's program on the relay's interfaces.
+relay_xdp()
+{
+	local dev
+
+	for dev in to_a to_b; do
+		rctl xdp "$1" dev "$dev" ${2:+mode "$2"} > /dev/null 2>&1
+	done
+}
+
+# churn: while the fuzzer NAME runs, XDP comes (natively, then generic)
+# and goes on the relay's interfaces, and scratch and user namespaces are
+# fuzzed and deleted.
 churn()
 {
-	local name=$1 round=0 mode
+	local name=$1 round=0
 
 	while kill -0 "${BG_PID[$name]}" 2>/dev/null; do
 		round=$((round + 1))
-		mode=$([ $((round % 2)) -eq 0 ] && echo generic || echo native)
-		rctl xdp attach dev to_a mode "$mode" > /dev/null 2>&1
-		rctl xdp attach dev to_b mode "$mode" > /dev/null 2>&1
+		relay_xdp attach native
 		scratch_ns_fuzz "$round"
+		relay_xdp detach
+		relay_xdp attach generic
 		userns_fuzz "$round"
-		rctl xdp detach dev to_a > /dev/null 2>&1
-		rctl xdp detach dev to_b > /dev/null 2>&1
+		relay_xdp detach
 		nap 0.5
 	done
 	CHURN_ROUNDS=$round

@@ -112,7 +112,6 @@ struct fz_request {
 	bool dump;
 	enum fz_strategy strategy;
 	struct fz_instance inst;	/* the instance a valid instance-new creates */
-	bool readback;			/* a success must be readable with get */
 	bool expiring;			/* a session that may expire at once */
 	bool destructive;		/* may delete what other threads created */
 };
@@ -122,7 +121,6 @@ struct fz_gen {
 	const struct fz_addrs *addrs;
 	uint16_t family_id;
 	int max_hub;			/* most hub entries an edge request builds */
-	int thread;
 };
 
 /* Builds one request for op @op (dump or do) into @m, described by @req. */

@@ -660,7 +660,8 @@ static void put_valid_string(struct ctx *c, int set, int type)
 
 	switch (roles[set][type]) {
 	case R_IFNAME:
-		snprintf(s, sizeof(s), "fz%d", c->ifnames++);
+		/* an interface belongs to one network's hub: names apart per network */
+		snprintf(s, sizeof(s), "f%u.%d", c->new_inst.network % 100000, c->ifnames++);
 		break;
 	case R_GROUP_NAME:
 		snprintf(s, sizeof(s), "g%d", c->groups++);
@@ -957,13 +958,9 @@ void gen_request(struct fz_gen *g, int op, bool dump, enum fz_strategy strategy,
 	if (c.edge && (!c.edges || rng_one_in(c.r, 4)))
 		put_strays(&c, o->set);
 
-	if (strategy == FZ_VALID && !strcmp(name, "instance-new")) {
-		/* remembered as sent: the reply names only the id */
+	/* remembered as sent: the reply names only the id */
+	if (strategy == FZ_VALID && !strcmp(name, "instance-new"))
 		req->inst = c.new_inst;
-		req->readback = true;
-	}
-	if (strategy == FZ_VALID && (!strcmp(name, "session-new") || !strcmp(name, "network-new")))
-		req->readback = true;
 }
 
 /* ---- byte-level mutation ---- */

@@ -891,7 +891,7 @@ int main(int argc, char **argv)
 		threads[i].index = i;
 		threads[i].rng.state = opt.seed * 0x100000001b3ULL + i;
 		threads[i].gen = (struct fz_gen){
-			.rng = &threads[i].rng, .addrs = &addrs, .max_hub = opt.max_hub, .thread = i,
+			.rng = &threads[i].rng, .addrs = &addrs, .max_hub = opt.max_hub,
 		};
 		if (pthread_create(&threads[i].tid, NULL, thread_main, &threads[i])) {
 			perror("pthread_create");
