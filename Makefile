@@ -11,6 +11,8 @@
 #   make demo          WireGuard through the relay, inside the VM
 #   make ctld-demo     the control server with the example configuration
 #   make bench         benchmark tables: relay paths in the VM, control server
+#   make fuzz          the netlink fuzzer in the VM, FUZZ_SECONDS long (default 600),
+#                      FUZZ_SEED=N to repeat a run
 #   make install       module, tools and their man pages (DESTDIR, PREFIX respected)
 #   make dkms-install  register the module source with DKMS
 #
@@ -98,6 +100,10 @@ bench: all selftests
 	@bench/run.sh
 	@$(MAKE) -s -C ctl-server bench
 
+# The netlink fuzzer under churn (selftests/test-fuzz.sh) for as long as asked.
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SEED=$(FUZZ_SEED) scripts/fuzz.sh
+
 install: all
 	install -D -m 644 kmod/xrelay.ko $(DESTDIR)$(MODDIR)/xrelay.ko
 	$(if $(DESTDIR),,depmod -a $(KVER))
@@ -126,4 +132,5 @@ clean:
 	done
 	rm -rf $(BUILD)
 
-.PHONY: all module debug-kernel module-debug $(SUBDIRS) selftests generate check demo ctld-demo bench install dkms-install clean
+.PHONY: all module debug-kernel module-debug $(SUBDIRS) selftests generate check demo ctld-demo bench fuzz \
+	install dkms-install clean
