@@ -15,8 +15,11 @@ import sys
 
 import yaml
 
+# A pad attribute is bytes the kernel writes for alignment and must refuse
+# in a request: sent as any other binary.
 KINDS = {"u8": "FZ_U8", "u16": "FZ_U16", "u32": "FZ_U32", "u64": "FZ_U64",
-         "binary": "FZ_BINARY", "string": "FZ_STRING", "nest": "FZ_NEST", "flag": "FZ_FLAG"}
+         "binary": "FZ_BINARY", "pad": "FZ_BINARY", "string": "FZ_STRING", "nest": "FZ_NEST",
+         "flag": "FZ_FLAG"}
 HINTS = {None: "FZ_HINT_NONE", "ipv4": "FZ_HINT_IPV4", "ipv6": "FZ_HINT_IPV6"}
 
 
