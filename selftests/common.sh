@@ -383,6 +383,29 @@ wg_prime()
 	ip netns exec "$NS_A" busybox ping -c 3 -w 10 10.99.0.2
 }
 
+# wg_relay_setup [BATCH_LINE...]: what the bulk scenarios start from: on
+# network 10, an instance on each relay address with a session of two
+# learned sides on ports 20000 and 20001 (ids in s4 and s6), wg_pair
+# through them (MTU 1420, WireGuard's default), both sessions latched.
+# BATCH_LINEs (see rctl_batch) run after these; the caller checks them.
+# Six results.
+wg_relay_setup()
+{
+	{
+		echo "inst4 instance add id 1 network 10 addr $RELAY4 ports 20000-20099"
+		echo "inst6 instance add id 2 network 10 addr $RELAY6 ports 20000-20099"
+		echo "s4 session add instance 1 a 20000 b 20001"
+		echo "s6 session add instance 2 a 20000 b 20001"
+		printf '%s\n' "$@"
+	} | rctl_batch
+	batch_ok "instances on the relay's IPv4 and IPv6 addresses" inst6
+	batch_id s4 "s4: two learned sides on IPv4" s4
+	batch_id s6 "s6: two learned sides on IPv6" s6
+	check "WireGuard on A and B" wg_pair 20000 20001
+	check "the tunnel crosses s4 (IPv4)" wg_prime 4 20000 20001
+	check "the tunnel crosses s6 (IPv6)" wg_prime 6 20000 20001
+}
+
 # wg_direct FAMILY: the plain path that the relay is measured against: the
 # same tunnel over the same links, its ends pointed at each other's address
 # and the relay namespace routing between them.
@@ -394,6 +417,68 @@ wg_direct()
 	else
 		wg_endpoints "$B4:6000" "$A4:5000"
 	fi
+}
+
+# ---- a WireGuard hub -------------------------------------------------------
+#
+# The relay namespace ($NS_R) as the hub of a WireGuard overlay, routing
+# between its spokes; no xrelay instance is involved (hub_setup replaces
+# setup_topology):
+#
+#   ns spokeN: wg0 10.77.0.N/24, veth0 172.16.N.2, its only peer the hub
+#   ns hub:    wg-hub 10.77.0.254/24, listen 7000, sN 172.16.N.1, forwarding on
+
+spoke_ns()
+{
+	echo "xr-$1-$$"
+}
+
+# spoke_add N: namespace spokeN wired to the hub and peered with it.
+spoke_add()
+{
+	local n=$1 ns
+
+	ns=$(spoke_ns "spoke$n")
+	netns_add "$ns" &&
+	ip -n "$ns" link add veth0 type veth peer name "s$n" netns "$NS_R" &&
+	ip -n "$ns" addr add "172.16.$n.2/24" dev veth0 &&
+	ip -n "$ns" link set veth0 up &&
+	ip -n "$NS_R" addr add "172.16.$n.1/24" dev "s$n" &&
+	ip -n "$NS_R" link set "s$n" up &&
+	(umask 077 && wg genkey > "$TEST_TMP/spoke$n.key") &&
+	ip -n "$ns" link add wg0 type wireguard &&
+	ip netns exec "$ns" wg set wg0 private-key "$TEST_TMP/spoke$n.key" \
+		peer "$(cat "$TEST_TMP/hub.pub")" endpoint "172.16.$n.1:7000" \
+		allowed-ips 10.77.0.0/24 persistent-keepalive 1 &&
+	ip -n "$ns" addr add "10.77.0.$n/24" dev wg0 &&
+	ip -n "$ns" link set wg0 up &&
+	ip netns exec "$NS_R" wg set wg-hub peer "$(wg pubkey < "$TEST_TMP/spoke$n.key")" \
+		allowed-ips "10.77.0.$n/32"
+}
+
+# hub_setup SPOKES: the hub and spoke1 to spokeSPOKES.
+hub_setup()
+{
+	local n
+
+	load_modules veth wireguard &&
+	netns_add "$NS_R" &&
+	ip netns exec "$NS_R" sysctl -qw net.ipv4.ip_forward=1 &&
+	(umask 077 && wg genkey > "$TEST_TMP/hub.key") &&
+	wg pubkey < "$TEST_TMP/hub.key" > "$TEST_TMP/hub.pub" &&
+	ip -n "$NS_R" link add wg-hub type wireguard &&
+	ip netns exec "$NS_R" wg set wg-hub private-key "$TEST_TMP/hub.key" listen-port 7000 &&
+	ip -n "$NS_R" addr add 10.77.0.254/24 dev wg-hub &&
+	ip -n "$NS_R" link set wg-hub up || return
+	for ((n = 1; n <= $1; n++)); do
+		spoke_add "$n" || return
+	done
+}
+
+# reaches FROM_SPOKE ADDR: one ping gets an answer through the hub.
+reaches()
+{
+	ip netns exec "$(spoke_ns "$1")" busybox ping -c 1 -W 2 "$2" > /dev/null 2>&1
 }
 
 # ---- background processes --------------------------------------------------

@@ -36,18 +36,7 @@ SECONDS_EACH=5
 RATIO_MIN=50
 
 setup_topology || ktap_bail "three namespaces wired"
-rctl_batch <<-EOF
-	inst4 instance add id 1 network 10 addr $RELAY4 ports 20000-20099
-	inst6 instance add id 2 network 10 addr $RELAY6 ports 20000-20099
-	s4 session add instance 1 a 20000 b 20001
-	s6 session add instance 2 a 20000 b 20001
-EOF
-batch_ok "instances on the relay's IPv4 and IPv6 addresses" inst6
-batch_id s4 "s4: two learned sides on IPv4" s4
-batch_id s6 "s6: two learned sides on IPv6" s6
-check "WireGuard on A and B" wg_pair 20000 20001
-check "the tunnel crosses s4 (IPv4)" wg_prime 4 20000 20001
-check "the tunnel crosses s6 (IPv6)" wg_prime 6 20000 20001
+wg_relay_setup
 
 for family in 4 6; do
 	for mtu in 1420 1280; do
