@@ -1,0 +1,130 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# xdp-modes: native (run again with XDP attached, see run-guest.sh)
+# vm: alone (throughput ratios and rates: a neighbour's load would distort them)
+# timeout: 600
+#
+# Every policy feature with bulk WireGuard traffic, each against the same
+# transfer without it. The guard once dropped every full-size WireGuard
+# packet and only pings crossed guarded sessions in the tests; here a 5 s
+# iperf3 over a full-MTU tunnel crosses each feature.
+#
+#   ns A                              ns relay                       ns B
+#   wg0 10.99.0.1/24, listen 5000     network 10, its policy         wg0 10.99.0.2/24, listen 6000
+#   veth0 192.0.2.2, 2001:db8:a::2    replaced between transfers     veth0 198.51.100.2, 2001:db8:b::2
+#         |                           s4 203.0.113.1:20000/20001            |
+#         +------ to_a                s6 [2001:db8:ff::1]:20000/20001  to_b -+
+#                                     sq 203.0.113.1:20002/20003, quota QUOTA
+#
+#   For each outer family, one transfer over the plain path (the tunnel
+#   routed by the relay namespace, see wg_direct), then ROUNDS rounds of:
+#   network 10 with no policy, with the WireGuard guard, with an allow
+#   list admitting A and B. Guard and admission must keep GUARDED_MIN% of
+#   the unpoliced median.
+#   Then a third of the plain median as network 10's rate (IPv4) and as
+#   its session-rate (IPv6): iperf3 must get RATE_MIN..RATE_MAX% of it.
+#   An allow list without A must stop the tunnel. A session quota must
+#   stop a transfer within one packet of it.
+#
+# Measured (TCG, 2 vCPUs), medians in kbit/s:
+#   filled in from the runs below
+
+source "$(dirname "$0")/common.sh"
+
+ktap_plan 31
+
+ROUNDS=3
+SECONDS_EACH=5
+GUARDED_MIN=70
+RATE_MIN=60
+RATE_MAX=105
+QUOTA=3000000
+# The largest datagram of an MTU-1420 tunnel: 1420 bytes and WireGuard's 32.
+WG_PACKET=1452
+MEMBERS=192.0.2.0/24,198.51.100.0/24,2001:db8:a::/64,2001:db8:b::/64
+
+# relay_with FAMILY [POLICY...]: the tunnel through the family's session,
+# network 10's policy replaced by POLICY (none if empty).
+relay_with()
+{
+	local family=$1
+
+	shift
+	wg_via_relay "$family" 20000 20001 && rctl network set id 10 "$@"
+}
+
+setup_topology || ktap_bail "three namespaces wired"
+wg_relay_setup "net10 network add id 10" \
+	"sq session add instance 1 quota $QUOTA a 20002 peer $A4:5000 b 20003 peer $B4:6000"
+batch_ok "network 10, no policy yet" net10
+batch_id sq "sq: a quota of $QUOTA bytes, both sides pinned" sq
+
+declare -A plain_median
+for family in 4 6; do
+	plain="wg_direct $family"
+	none="relay_with $family"
+	guard="relay_with $family protocol wireguard"
+	admission="relay_with $family allow $MEMBERS"
+	# The plain path only sets the rate limits below: once is enough.
+	measure_paths 1 "$NS_A" "$NS_B" 10.99.0.2 "$SECONDS_EACH" "$plain"
+	check_carried "IPv$family: the plain path carried the tunnel" "$plain"
+	plain_median[$family]=$(median ${KBPS[$plain]})
+	measure_paths "$ROUNDS" "$NS_A" "$NS_B" 10.99.0.2 "$SECONDS_EACH" \
+		"$none" "$guard" "$admission"
+	check_carried "IPv$family: the relay without policy carried every transfer" "$none"
+	check_carried "IPv$family: the guarded relay carried every transfer" "$guard"
+	check_carried "IPv$family: the relay admitting A and B carried every transfer" "$admission"
+	none_median=$(median ${KBPS[$none]})
+	check_ratio "IPv$family: guard median >= $GUARDED_MIN% of no policy's (kbit/s)" \
+		"$(median ${KBPS[$guard]})" "$none_median" "$GUARDED_MIN"
+	check_ratio "IPv$family: admission median >= $GUARDED_MIN% of no policy's (kbit/s)" \
+		"$(median ${KBPS[$admission]})" "$none_median" "$GUARDED_MIN"
+done
+
+# Rate limits count UDP payload bits: the goodput of a full tunnel is 94%
+# of that (1368 TCP bytes in 1452), less the ACKs, less what TCP loses to a
+# policer that drops rather than queues.
+for family in 4 6; do
+	limit=$((${plain_median[$family]:-0} * 1000 / 3))
+	kind=rate
+	[ "$family" = 6 ] && kind=session-rate
+	path="relay_with $family $kind bps $limit"
+	measure_paths 1 "$NS_A" "$NS_B" 10.99.0.2 "$SECONDS_EACH" "$path"
+	check_ratio "IPv$family: under network 10's $kind of a third of plain, iperf3 gets $RATE_MIN-$RATE_MAX% of it (kbit/s)" \
+		"$(median ${KBPS[$path]})" "$((limit / 1000))" "$RATE_MIN" "$RATE_MAX"
+done
+
+# Admission that leaves A out must cut the tunnel: the allow list above
+# did take effect, and not by admitting everything.
+relay_with 4 allow 198.51.100.0/24
+check_fails "an allow list without A stops the tunnel" \
+	ip netns exec "$NS_A" busybox ping -c 2 -w 3 10.99.0.2
+
+# The quota is used up within the first second; what is left of the
+# transfer stalls, its end-of-test exchange with it.
+rctl network set id 10
+wg_via_relay 4 20002 20003
+IPERF_SLACK=5 iperf_measure "$NS_A" "$NS_B" 10.99.0.2 "$SECONDS_EACH"
+case $? in
+0) fail "sq: the transfer stopped at the quota" \
+	"iperf3 finished: $IPERF_BYTES bytes in $SECONDS_EACH s" ;;
+*) pass "sq: the transfer stopped at the quota ($(iperf_error))" ;;
+esac
+
+others='[.a.stats, .b.stats] | map(to_entries[] | select(.key | startswith("drop_")) |
+	select(.key | IN("drop_not_paired", "drop_rate_limit", "drop_denied") | not) | .value) | add'
+expect "s4: no drop but not-paired, rate-limit and denied" 0 "s(${s4:-0}) | $others"
+expect "s6: no drop but not-paired, rate-limit and denied" 0 "s(${s6:-0}) | $others"
+expect "s4 and s6: rate-limited under the rates, not before" true \
+	"s(${s4:-0}).a.stats.drop_rate_limit > 0 and s(${s6:-0}).a.stats.drop_rate_limit > 0"
+expect "s4: A refused by the allow list without it" true "s(${s4:-0}).a.stats.drop_denied > 0"
+expect "s4 and s6: nothing denied on B's side" "0 0" \
+	"\"\(s(${s4:-0}).b.stats.drop_denied) \(s(${s6:-0}).b.stats.drop_denied)\""
+expect "sq: forwarded within one packet below the quota, the rest dropped as past it" true \
+	"s(${sq:-0}) | (.a.stats.bytes + .b.stats.bytes) as \$b |
+	 \$b <= $QUOTA and \$b > $((QUOTA - WG_PACKET)) and .a.stats.drop_quota > 0"
+expect_datapath
+verify
+diag "sq: $(session_get "${sq:-0}" '"forwarded \(.a.stats.bytes + .b.stats.bytes) bytes, a.drop_quota \(.a.stats.drop_quota), b.drop_quota \(.b.stats.drop_quota)"')"
+
+ktap_finish
