@@ -629,11 +629,13 @@ recv_froms()
 # iperf_measure CLIENT_NS SERVER_NS SERVER_ADDR SECONDS [iperf3 options...]:
 # one TCP transfer of SECONDS from CLIENT_NS to SERVER_ADDR, served by an
 # iperf3 server in SERVER_NS started on first use; sets IPERF_KBPS (what
-# the server received, kbit/s) and IPERF_BYTES. Fails, both empty, if
-# iperf3 fails or has not ended IPERF_SLACK (default 15) seconds after
-# SECONDS: a path that stops carrying traffic stalls iperf3's control
-# connection too. Every process costs dearly under emulation: the server
-# stays, and the JSON is parsed in the shell, not by jq.
+# the server received, kbit/s) and IPERF_BYTES. Fails if iperf3 fails,
+# delivers nothing (a path that passes only small packets lets iperf3
+# connect and end cleanly), or has not ended IPERF_SLACK (default 15)
+# seconds after SECONDS: a path that stops carrying traffic stalls
+# iperf3's control connection too. Every process costs dearly under
+# emulation: the server stays, and the JSON is parsed in the shell, not
+# by jq.
 iperf_measure()
 {
 	local client=$1 server=$2 addr=$3 secs=$4 rc json
@@ -661,6 +663,10 @@ iperf_measure()
 		return 1
 	IPERF_BYTES=${BASH_REMATCH[1]}
 	IPERF_KBPS=$((BASH_REMATCH[2] / 1000))
+	if [ "$IPERF_BYTES" = 0 ]; then
+		echo '{"error": "the transfer delivered nothing"}' > "$TEST_TMP/iperf.json"
+		return 1
+	fi
 }
 
 # iperf_error: why the last iperf_measure failed, one line.
@@ -690,7 +696,8 @@ relay_bytes()
 # ROUNDS transfers over each PATH, a command (word-split) that moves the
 # traffic onto it. Every round measures each PATH once, every other round
 # in reverse order, so that no path always goes first. Per PATH:
-#   KBPS[PATH]       the rates of its transfers (kbit/s), space-separated
+#   KBPS[PATH]       the rates of its transfers (kbit/s), space-separated;
+#                    0 for a failed one, which did not carry the traffic
 #   DELIVERED[PATH]  bytes the servers received, all its transfers
 #   RELAYED[PATH]    bytes the relay forwarded meanwhile
 #   FAILED[PATH]     the reasons of its failed transfers, if any
@@ -725,6 +732,7 @@ measure_paths()
 				KBPS[$path]+="${KBPS[$path]:+ }$IPERF_KBPS"
 				DELIVERED[$path]=$((DELIVERED[$path] + IPERF_BYTES))
 			else
+				KBPS[$path]+="${KBPS[$path]:+ }0"
 				FAILED[$path]+="$(iperf_error); "
 			fi
 			# Switching paths sends nothing: the reading after one
