@@ -22,10 +22,14 @@
 #   relay path: endpoints on the relay's ports, forwarding off
 #   plain path: A's endpoint B:6000, B's A:5000, forwarding on
 #
-# Measured (TCG, 2 vCPUs), relay median against plain median, 4/6 x 1420/1280:
-#   module  filled in from the runs below
-#   native
-#   generic
+# Measured (TCG, 2 vCPUs, a busy host), relay median against plain median
+# in kbit/s, outer family / tunnel MTU:
+#            4/1420              4/1280              6/1420             6/1280
+#   module   6035/5228 (115%)   15599/13207 (118%)  10470/6961 (150%)   9354/12149 (76%)
+#   native   6284/8165 (76%)     8467/3360 (251%)    6441/5315 (121%)  11114/8841 (125%)
+#   generic  8633/8613 (100%)    5753/6018 (95%)     8313/4984 (166%)   8545/9996 (85%)
+# Single transfers of one path ranged up to 3x, hence a threshold of half:
+# a path that drops or stalls full-size packets scores near 0.
 
 source "$(dirname "$0")/common.sh"
 
@@ -66,9 +70,9 @@ done
 # paired); nothing else, however large the packets.
 drops_but='[.a.stats, .b.stats] | map(to_entries[] | select(.key | startswith("drop_")) |
 	select(.key != "drop_not_paired") | .value) | add'
-for s in "${s4:-0}" "${s6:-0}"; do
-	expect "session $s: no drop but B's first packets (not paired)" "0 0 ok" \
-		"s($s) | \"\($drops_but) \(.a.stats.drop_not_paired) \(if .b.stats.drop_not_paired <= 5 then \"ok\" else .b.stats.drop_not_paired end)\""
+for s in s4 s6; do
+	expect "$s: no drop but B's first packets (not paired)" "0 0 ok" \
+		"s(${!s:-0}) | \"\($drops_but) \(.a.stats.drop_not_paired) \(if .b.stats.drop_not_paired <= 5 then \"ok\" else .b.stats.drop_not_paired end)\""
 done
 expect_datapath
 verify
