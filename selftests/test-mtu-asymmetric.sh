@@ -1,6 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # xdp-modes: native generic (run again with XDP attached, see run-guest.sh)
+# vm: alone (a throughput ratio: a neighbour's load would distort it)
+# timeout: 450
 #
 # Legs of different MTUs: A's link at 1500, B's at 1280 (both ends of the
 # veth), WireGuard at 1420 on both peers. A's full-size WireGuard
@@ -18,16 +20,24 @@
 #   wg0 10.99.0.1/24 mtu 1420      s4 203.0.113.1:20000/20001        wg0 10.99.0.2/24 mtu 1420
 #   veth0 mtu 1500 ------ to_a     s6 [2001:db8:ff::1]:20000/20001   to_b mtu 1280 ------ veth0 mtu 1280
 #
-# Measured (TCG, 2 vCPUs), relay median against plain median:
-#   filled in from the runs below
+# Measured (TCG, 2 vCPUs, a busy host), relay median against plain median
+# in kbit/s:
+#            IPv4                 IPv6
+#   module   9972/11622 (85%)     0/7344: every relay transfer delivered 0 bytes
+#   native   5979/5305 (112%)     0/3919
+#   generic  6989/7184 (97%)      0/3695
+# Over IPv6 the relay counted the oversized datagrams as forwarded (about
+# 80 KB a run, no drop counter moved) but they never reached B, and no
+# packet-too-big reached A: its route to the relay's address shows no
+# path MTU. That is the kernel's to fix; until then results 9 to 11 fail.
 
 source "$(dirname "$0")/common.sh"
 
 ktap_plan 17
 
-ROUNDS=2
+ROUNDS=3
 SECONDS_EACH=5
-RATIO_MIN=25
+RATIO_MIN=50
 LEG_B_MTU=1280
 
 # pmtu_to_relay6: the path MTU A has cached towards the relay's IPv6
