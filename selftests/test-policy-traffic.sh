@@ -26,8 +26,15 @@
 #   An allow list without A must stop the tunnel. A session quota must
 #   stop a transfer within one packet of it.
 #
-# Measured (TCG, 2 vCPUs), medians in kbit/s:
-#   filled in from the runs below
+# Measured (TCG, 2 vCPUs, a busy host), medians in kbit/s, against no
+# policy's median:
+#                   IPv4: guard        admission        IPv6: guard         admission
+#   module (1st)    6032/4857 (124%)   12329/4857 (253%)  14369/9668 (148%)  12686/9668 (131%)
+#   module (2nd)    1366/1614 (84%)     2697/1614 (167%)  (killed at 600 s, host load 17)
+#   native          6954/5697 (122%)    6403/5697 (112%)   8698/13643 (63%)  15098/13643 (110%)
+#   Rates, native: 3919 of a 4214 limit (92%, network rate, IPv4), 3486 of
+#   3763 (92%, session-rate, IPv6). Quota: 2999992 of 3000000 bytes
+#   forwarded, then 225 + 14 datagrams dropped as past it.
 
 source "$(dirname "$0")/common.sh"
 
@@ -38,6 +45,7 @@ SECONDS_EACH=5
 GUARDED_MIN=50
 RATE_MIN=60
 RATE_MAX=105
+RATE_OMIT=2
 QUOTA=3000000
 # The largest datagram of an MTU-1420 tunnel: 1420 bytes and WireGuard's 32.
 WG_PACKET=1452
@@ -82,16 +90,19 @@ done
 # Rate limits count UDP payload bits: the goodput of a full tunnel is 94%
 # of that (1368 TCP bytes in 1452), less the ACKs, less what TCP loses to a
 # policer that drops rather than queues. With the default burst, a tenth
-# of a second, TCP got 60% and 68% of the limit; a quarter of a second
-# absorbs more of its sawtooth and adds at most 5% over 5 s.
+# of a second, TCP got 60% and 68% of the limit on the module path, 49%
+# and 29% with XDP: the emulator delivers in bursts that empty so small a
+# bucket. A bucket of a second absorbs them; the first RATE_OMIT seconds,
+# where TCP empties the full bucket, are left out of the figure.
 for family in 4 6; do
 	limit=$((${plain_median[$family]:-0} * 1000 / 3))
 	kind=rate
 	[ "$family" = 6 ] && kind=session-rate
-	path="relay_with $family $kind bps $limit burst-bytes $((limit / 32))"
-	measure_paths 1 "$NS_A" "$NS_B" 10.99.0.2 "$SECONDS_EACH" "$path"
+	relay_with "$family" "$kind" bps "$limit" burst-bytes $((limit / 8))
+	iperf_measure "$NS_A" "$NS_B" 10.99.0.2 "$SECONDS_EACH" --omit "$RATE_OMIT" ||
+		diag "IPv$family under the $kind: $(iperf_error)"
 	check_ratio "IPv$family: under network 10's $kind of a third of plain, iperf3 gets $RATE_MIN-$RATE_MAX% of it (kbit/s)" \
-		"$(median ${KBPS[$path]})" "$((limit / 1000))" "$RATE_MIN" "$RATE_MAX"
+		"$IPERF_KBPS" "$((limit / 1000))" "$RATE_MIN" "$RATE_MAX"
 done
 
 # Admission that leaves A out must cut the tunnel: the allow list above
