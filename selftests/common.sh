@@ -343,11 +343,17 @@ wg_end()
 }
 
 # wg_endpoints A_ENDPOINT B_ENDPOINT: where wg_pair's A and B send to each
-# other from now on.
+# other from now on. Under emulation every process counts: what is set
+# already is not set again (nothing else moves the endpoints while the
+# packets come from where they point).
+WG_ENDPOINTS=
 wg_endpoints()
 {
+	[ "$WG_ENDPOINTS" = "$1 $2" ] && return
+	WG_ENDPOINTS=
 	ip netns exec "$NS_A" wg set wg0 peer "$(< "$TEST_TMP/$NS_B.pub")" endpoint "$1" &&
-	ip netns exec "$NS_B" wg set wg0 peer "$(< "$TEST_TMP/$NS_A.pub")" endpoint "$2"
+	ip netns exec "$NS_B" wg set wg0 peer "$(< "$TEST_TMP/$NS_A.pub")" endpoint "$2" &&
+	WG_ENDPOINTS="$1 $2"
 }
 
 # wg_mtu MTU: both ends of wg_pair's tunnel at MTU.
@@ -356,9 +362,13 @@ wg_mtu()
 	ip -n "$NS_A" link set wg0 mtu "$1" && ip -n "$NS_B" link set wg0 mtu "$1"
 }
 
+RELAY_FORWARDING=0
 relay_forwarding() # 0|1
 {
-	ip netns exec "$NS_R" sysctl -qw net.ipv4.ip_forward="$1" net.ipv6.conf.all.forwarding="$1"
+	[ "$RELAY_FORWARDING" = "$1" ] && return
+	RELAY_FORWARDING=
+	ip netns exec "$NS_R" sysctl -qw net.ipv4.ip_forward="$1" net.ipv6.conf.all.forwarding="$1" &&
+	RELAY_FORWARDING=$1
 }
 
 # wg_via_relay FAMILY PORT_A PORT_B: wg_pair's tunnel through the relay's
@@ -728,12 +738,15 @@ measure_paths()
 				FAILED[$path]+="could not switch to it; "
 				continue
 			fi
+			# One line a transfer: a test killed half-way shows how far it got.
 			if iperf_measure "$client" "$server" "$addr" "$secs"; then
 				KBPS[$path]+="${KBPS[$path]:+ }$IPERF_KBPS"
 				DELIVERED[$path]=$((DELIVERED[$path] + IPERF_BYTES))
+				diag "round $((round + 1)), $path: $IPERF_KBPS kbit/s"
 			else
 				KBPS[$path]+="${KBPS[$path]:+ }0"
 				FAILED[$path]+="$(iperf_error); "
+				diag "round $((round + 1)), $path: failed"
 			fi
 			# Switching paths sends nothing: the reading after one
 			# transfer is the one before the next.
