@@ -31,10 +31,12 @@
 #                   IPv4: guard        admission        IPv6: guard         admission
 #   module (1st)    6032/4857 (124%)   12329/4857 (253%)  14369/9668 (148%)  12686/9668 (131%)
 #   module (2nd)    1366/1614 (84%)     2697/1614 (167%)  (killed at 600 s, host load 17)
+#   module (3rd)   16517/15526 (106%)  18586/15526 (119%) 18326/16659 (110%) 14833/16659 (89%)
 #   native          6954/5697 (122%)    6403/5697 (112%)   8698/13643 (63%)  15098/13643 (110%)
-#   Rates, native: 3919 of a 4214 limit (92%, network rate, IPv4), 3486 of
-#   3763 (92%, session-rate, IPv6). Quota: 2999992 of 3000000 bytes
-#   forwarded, then 225 + 14 datagrams dropped as past it.
+#   Rates: network rate (IPv4) 5182 of a 5625 limit (92%) on the module
+#   path, 3919 of 4214 (92%) native; session-rate (IPv6) 4354 of 4605
+#   (94%), 3486 of 3763 (92%). Quota: 2999984 and 2999992 of 3000000
+#   bytes forwarded, then 137 and 239 datagrams dropped as past it.
 
 source "$(dirname "$0")/common.sh"
 
