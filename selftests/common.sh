@@ -342,6 +342,155 @@ wg_end()
 	ip -n "$1" link set wg0 up
 }
 
+# wg_endpoints A_ENDPOINT B_ENDPOINT: where wg_pair's A and B send to each
+# other from now on. Under emulation every process counts: what is set
+# already is not set again (nothing else moves the endpoints while the
+# packets come from where they point).
+WG_ENDPOINTS=
+wg_endpoints()
+{
+	[ "$WG_ENDPOINTS" = "$1 $2" ] && return
+	WG_ENDPOINTS=
+	ip netns exec "$NS_A" wg set wg0 peer "$(< "$TEST_TMP/$NS_B.pub")" endpoint "$1" &&
+	ip netns exec "$NS_B" wg set wg0 peer "$(< "$TEST_TMP/$NS_A.pub")" endpoint "$2" &&
+	WG_ENDPOINTS="$1 $2"
+}
+
+# wg_mtu MTU: both ends of wg_pair's tunnel at MTU.
+wg_mtu()
+{
+	ip -n "$NS_A" link set wg0 mtu "$1" && ip -n "$NS_B" link set wg0 mtu "$1"
+}
+
+RELAY_FORWARDING=0
+relay_forwarding() # 0|1
+{
+	[ "$RELAY_FORWARDING" = "$1" ] && return
+	RELAY_FORWARDING=
+	ip netns exec "$NS_R" sysctl -qw net.ipv4.ip_forward="$1" net.ipv6.conf.all.forwarding="$1" &&
+	RELAY_FORWARDING=$1
+}
+
+# wg_via_relay FAMILY PORT_A PORT_B: wg_pair's tunnel through the relay's
+# ports PORT_A and PORT_B over IPv4 or IPv6 (FAMILY 4 or 6), with the relay
+# namespace not forwarding, so that nothing else can carry it.
+wg_via_relay()
+{
+	local relay=$RELAY4
+
+	[ "$1" = 6 ] && relay=[$RELAY6]
+	relay_forwarding 0 && wg_endpoints "$relay:$2" "$relay:$3"
+}
+
+# wg_prime FAMILY PORT_A PORT_B: wg_pair's tunnel through a session of two
+# learned sides on those ports, both latched: B's first packet latches side
+# b and is lost (not paired), as in test-wireguard.sh, then A's cross. No
+# measurement then starts with a lost packet (a TCP SYN lost costs 1 s).
+wg_prime()
+{
+	wg_via_relay "$@" || return
+	ip netns exec "$NS_B" busybox ping -c 1 -w 1 10.99.0.1 > /dev/null 2>&1
+	ip netns exec "$NS_A" busybox ping -c 3 -w 10 10.99.0.2
+}
+
+# wg_relay_setup [BATCH_LINE...]: what the bulk scenarios start from: on
+# network 10, an instance on each relay address with a session of two
+# learned sides on ports 20000 and 20001 (ids in s4 and s6), wg_pair
+# through them (MTU 1420, WireGuard's default), both sessions latched.
+# BATCH_LINEs (see rctl_batch) run after these; the caller checks them.
+# Six results.
+wg_relay_setup()
+{
+	{
+		echo "inst4 instance add id 1 network 10 addr $RELAY4 ports 20000-20099"
+		echo "inst6 instance add id 2 network 10 addr $RELAY6 ports 20000-20099"
+		echo "s4 session add instance 1 a 20000 b 20001"
+		echo "s6 session add instance 2 a 20000 b 20001"
+		printf '%s\n' "$@"
+	} | rctl_batch
+	batch_ok "instances on the relay's IPv4 and IPv6 addresses" inst6
+	batch_id s4 "s4: two learned sides on IPv4" s4
+	batch_id s6 "s6: two learned sides on IPv6" s6
+	check "WireGuard on A and B" wg_pair 20000 20001
+	check "the tunnel crosses s4 (IPv4)" wg_prime 4 20000 20001
+	check "the tunnel crosses s6 (IPv6)" wg_prime 6 20000 20001
+}
+
+# wg_direct FAMILY: the plain path that the relay is measured against: the
+# same tunnel over the same links, its ends pointed at each other's address
+# and the relay namespace routing between them.
+wg_direct()
+{
+	relay_forwarding 1 || return
+	if [ "$1" = 6 ]; then
+		wg_endpoints "[$B6]:6000" "[$A6]:5000"
+	else
+		wg_endpoints "$B4:6000" "$A4:5000"
+	fi
+}
+
+# ---- a WireGuard hub -------------------------------------------------------
+#
+# The relay namespace ($NS_R) as the hub of a WireGuard overlay, routing
+# between its spokes; no xrelay instance is involved (hub_setup replaces
+# setup_topology):
+#
+#   ns spokeN: wg0 10.77.0.N/24, veth0 172.16.N.2, its only peer the hub
+#   ns hub:    wg-hub 10.77.0.254/24, listen 7000, sN 172.16.N.1, forwarding on
+
+spoke_ns()
+{
+	echo "xr-$1-$$"
+}
+
+# spoke_add N: namespace spokeN wired to the hub and peered with it.
+spoke_add()
+{
+	local n=$1 ns
+
+	ns=$(spoke_ns "spoke$n")
+	netns_add "$ns" &&
+	ip -n "$ns" link add veth0 type veth peer name "s$n" netns "$NS_R" &&
+	ip -n "$ns" addr add "172.16.$n.2/24" dev veth0 &&
+	ip -n "$ns" link set veth0 up &&
+	ip -n "$NS_R" addr add "172.16.$n.1/24" dev "s$n" &&
+	ip -n "$NS_R" link set "s$n" up &&
+	(umask 077 && wg genkey > "$TEST_TMP/spoke$n.key") &&
+	ip -n "$ns" link add wg0 type wireguard &&
+	ip netns exec "$ns" wg set wg0 private-key "$TEST_TMP/spoke$n.key" \
+		peer "$(cat "$TEST_TMP/hub.pub")" endpoint "172.16.$n.1:7000" \
+		allowed-ips 10.77.0.0/24 persistent-keepalive 1 &&
+	ip -n "$ns" addr add "10.77.0.$n/24" dev wg0 &&
+	ip -n "$ns" link set wg0 up &&
+	ip netns exec "$NS_R" wg set wg-hub peer "$(wg pubkey < "$TEST_TMP/spoke$n.key")" \
+		allowed-ips "10.77.0.$n/32"
+}
+
+# hub_setup SPOKES: the hub and spoke1 to spokeSPOKES.
+hub_setup()
+{
+	local n
+
+	load_modules veth wireguard &&
+	netns_add "$NS_R" &&
+	ip netns exec "$NS_R" sysctl -qw net.ipv4.ip_forward=1 &&
+	(umask 077 && wg genkey > "$TEST_TMP/hub.key") &&
+	wg pubkey < "$TEST_TMP/hub.key" > "$TEST_TMP/hub.pub" &&
+	ip -n "$NS_R" link add wg-hub type wireguard &&
+	ip netns exec "$NS_R" wg set wg-hub private-key "$TEST_TMP/hub.key" listen-port 7000 &&
+	ip -n "$NS_R" addr add 10.77.0.254/24 dev wg-hub &&
+	ip -n "$NS_R" link set wg-hub up || return
+	for ((n = 1; n <= $1; n++)); do
+		spoke_add "$n" || return
+	done
+}
+
+# reaches FROM_SPOKE ADDR: one ping gets an answer through the hub.
+reaches()
+{
+	ip netns exec "$(spoke_ns "$1")" busybox ping -c 1 -W 2 "$2" > /dev/null 2>&1
+}
+
 # ---- background processes --------------------------------------------------
 
 # bg_start NAME NS COMMAND...: run COMMAND in NS in the background, output in
@@ -479,6 +628,178 @@ tally_of()
 recv_froms()
 {
 	grep '^from ' "$TEST_TMP/$1.out" | sort | uniq -c | sed 's/^ *//'
+}
+
+# ---- bulk TCP --------------------------------------------------------------
+#
+# Under emulation an absolute rate means nothing and the same measurement
+# swings by half between runs: a path's throughput is judged only against
+# another path measured in the same run, alternating, by medians.
+
+# iperf_measure CLIENT_NS SERVER_NS SERVER_ADDR SECONDS [iperf3 options...]:
+# one TCP transfer of SECONDS from CLIENT_NS to SERVER_ADDR, served by an
+# iperf3 server in SERVER_NS started on first use; sets IPERF_KBPS (what
+# the server received, kbit/s) and IPERF_BYTES. Fails if iperf3 fails,
+# delivers nothing (a path that passes only small packets lets iperf3
+# connect and end cleanly), or has not ended IPERF_SLACK (default 15)
+# seconds after SECONDS: a path that stops carrying traffic stalls
+# iperf3's control connection too. Every process costs dearly under
+# emulation: the server stays, and the JSON is parsed in the shell, not
+# by jq.
+iperf_measure()
+{
+	local client=$1 server=$2 addr=$3 secs=$4 rc json
+
+	shift 4
+	IPERF_KBPS=
+	IPERF_BYTES=
+	if [ -z "${BG_PID[iperf-$server]:-}" ]; then
+		bg_start "iperf-$server" "$server" iperf3 --server --forceflush
+		if ! wait_until 5 grep -q "Server listening" "$TEST_TMP/iperf-$server.out"; then
+			echo "iperf3 server did not start: $(bg_out "iperf-$server")" > "$TEST_TMP/iperf.json"
+			bg_stop "iperf-$server"
+			return 1
+		fi
+	fi
+	timeout -k 1 $((secs + ${IPERF_SLACK:-15})) ip netns exec "$client" \
+		iperf3 --client "$addr" --time "$secs" --json "$@" > "$TEST_TMP/iperf.json" 2>&1
+	rc=$?
+	# A stalled transfer holds the server until its own timeout (2 minutes):
+	# the next transfer gets a fresh one.
+	[ "$rc" = 0 ] || bg_stop "iperf-$server"
+	json=$(< "$TEST_TMP/iperf.json")
+	[ "$rc" = 0 ] &&
+	[[ $json =~ \"sum_received\":[[:space:]]*\{[^}]*\"bytes\":[[:space:]]*([0-9]+),[[:space:]]*\"bits_per_second\":[[:space:]]*([0-9]+) ]] ||
+		return 1
+	IPERF_BYTES=${BASH_REMATCH[1]}
+	IPERF_KBPS=$((BASH_REMATCH[2] / 1000))
+	if [ "$IPERF_BYTES" = 0 ]; then
+		echo '{"error": "the transfer delivered nothing"}' > "$TEST_TMP/iperf.json"
+		return 1
+	fi
+}
+
+# iperf_error: why the last iperf_measure failed, one line.
+iperf_error()
+{
+	local json
+
+	json=$(< "$TEST_TMP/iperf.json")
+	if [[ $json =~ \"error\":[[:space:]]*\"([^\"]*) ]]; then
+		echo "iperf3: ${BASH_REMATCH[1]}"
+	else
+		echo "iperf3 gave no result (killed after its time?): ${json:0:200}"
+	fi
+}
+
+# relay_bytes: the payload bytes the relay's namespace has forwarded so far
+# (the first "bytes" of `xrelayctl -j stats` is the namespace's total).
+relay_bytes()
+{
+	local json
+
+	json=$(rctl -j stats) && [[ $json =~ \"bytes\":[[:space:]]*([0-9]+) ]] &&
+		echo "${BASH_REMATCH[1]}"
+}
+
+# measure_paths ROUNDS CLIENT_NS SERVER_NS SERVER_ADDR SECONDS PATH...:
+# ROUNDS transfers over each PATH, a command (word-split) that moves the
+# traffic onto it. Every round measures each PATH once, every other round
+# in reverse order, so that no path always goes first. Per PATH:
+#   KBPS[PATH]       the rates of its transfers (kbit/s), space-separated;
+#                    0 for a failed one, which did not carry the traffic
+#   DELIVERED[PATH]  bytes the servers received, all its transfers
+#   RELAYED[PATH]    bytes the relay forwarded meanwhile
+#   FAILED[PATH]     the reasons of its failed transfers, if any
+declare -A KBPS=() DELIVERED=() RELAYED=() FAILED=()
+measure_paths()
+{
+	local rounds=$1 client=$2 server=$3 addr=$4 secs=$5 round i path before after
+	local order=() start=${EPOCHREALTIME/./}
+
+	shift 5
+	before=$(relay_bytes)
+	for path; do
+		KBPS[$path]=
+		DELIVERED[$path]=0
+		RELAYED[$path]=0
+		FAILED[$path]=
+	done
+	for ((round = 0; round < rounds; round++)); do
+		order=("$@")
+		if ((round % 2)); then
+			order=()
+			for ((i = $#; i > 0; i--)); do
+				order+=("${!i}")
+			done
+		fi
+		for path in "${order[@]}"; do
+			if ! $path; then
+				FAILED[$path]+="could not switch to it; "
+				continue
+			fi
+			# One line a transfer: a test killed half-way shows how far it got.
+			if iperf_measure "$client" "$server" "$addr" "$secs"; then
+				KBPS[$path]+="${KBPS[$path]:+ }$IPERF_KBPS"
+				DELIVERED[$path]=$((DELIVERED[$path] + IPERF_BYTES))
+				diag "round $((round + 1)), $path: $IPERF_KBPS kbit/s"
+			else
+				KBPS[$path]+="${KBPS[$path]:+ }0"
+				FAILED[$path]+="$(iperf_error); "
+				diag "round $((round + 1)), $path: failed"
+			fi
+			# Switching paths sends nothing: the reading after one
+			# transfer is the one before the next.
+			after=$(relay_bytes)
+			RELAYED[$path]=$((RELAYED[$path] + ${after:-0} - ${before:-0}))
+			before=$after
+		done
+	done
+	diag "$rounds rounds of $# paths in $(((${EPOCHREALTIME/./} - start) / 1000000)) s"
+	for path; do
+		diag "$path: ${KBPS[$path]:-no} kbit/s, delivered ${DELIVERED[$path]} bytes," \
+			"relayed ${RELAYED[$path]}${FAILED[$path]:+, failed: ${FAILED[$path]}}"
+	done
+}
+
+# median N...: the middle value; of an even count, the lower of the two.
+median()
+{
+	local sorted
+
+	[ $# -gt 0 ] || return
+	mapfile -t sorted < <(printf '%s\n' "$@" | sort -n)
+	echo "${sorted[$((($# - 1) / 2))]}"
+}
+
+# check_ratio DESCRIPTION VALUE BASE MIN_PERCENT [MAX_PERCENT]: ok if VALUE is
+# at least MIN_PERCENT (and at most MAX_PERCENT) of BASE; the figures and
+# the ratio are part of the result's line, so logs keep what was measured.
+check_ratio()
+{
+	local desc=$1 value=$2 base=$3 min=$4 max=${5:-} pct
+
+	if ! [[ $value =~ ^[0-9]+$ && $base =~ ^[0-9]+$ ]] || [ "$base" = 0 ]; then
+		fail "$desc" "no figures: '$value' against '$base'"
+		return
+	fi
+	pct=$((value * 100 / base))
+	if [ "$pct" -lt "$min" ] || { [ -n "$max" ] && [ "$pct" -gt "$max" ]; }; then
+		fail "$desc" "$value against $base: $pct%, expected at least $min%${max:+ and at most $max%}"
+	else
+		pass "$desc: $value against $base ($pct%)"
+	fi
+}
+
+# check_carried DESCRIPTION PATH: every transfer over measure_paths' PATH
+# succeeded.
+check_carried()
+{
+	if [ -n "${KBPS[$2]}" ] && [ -z "${FAILED[$2]}" ]; then
+		pass "$1: ${KBPS[$2]} kbit/s"
+	else
+		fail "$1" "transfers over '$2' failed: ${FAILED[$2]:-none measured}"
+	fi
 }
 
 # ---- xrelayctl and counters ------------------------------------------------

@@ -8,7 +8,8 @@
 # bind-mounted over kmod/xrelay.ko for the run so that tests reloading the
 # module get it too), runs each VM test (every executable
 # selftests/test-*.sh and build/selftests/*_test; the host's tests live in
-# selftests/host/) under a per-test timeout (-t, default 300 s), or only
+# selftests/host/) under a per-test timeout (-t, default 300 s, or the
+# test's own "# timeout: SECONDS" line if longer), or only
 # the named ones, then unloads the module.
 #
 # Tests run two at a time (RUN_JOBS), except those marked "# vm: alone",
@@ -240,18 +241,23 @@ jobs=${RUN_JOBS:-2}
 declare -A running=()
 
 # start_run T MODE NAME: run it in the background, its status to NAME.status.
+# A test's "# timeout: SECONDS" line gives it longer than -t: those that
+# measure bulk transfers over several paths take minutes under emulation.
 start_run()
 {
-	local t=$1 mode=$2 name=$3 cmd=("$1")
+	local t=$1 mode=$2 name=$3 cmd=("$1") limit=$test_timeout own
+
+	own=$(sed -n 's/^# timeout: *\([0-9][0-9]*\).*/\1/p' "$t")
+	[ -n "$own" ] && [ "$own" -gt "$limit" ] && limit=$own
 
 	# Scripts run through bash: a missing execute bit must not hide a test.
 	[ "${t%.sh}" != "$t" ] && cmd=(bash "$t")
 	(
 		start=$(date +%s)
-		XRELAY_XDP=$mode timeout -k 10 "$test_timeout" "${cmd[@]}" \
+		XRELAY_XDP=$mode timeout -k 10 "$limit" "${cmd[@]}" \
 			>"$out/$name.log" 2>&1 </dev/null
 		status=$?
-		[ "$status" -eq 124 ] && echo "# killed after ${test_timeout}s" >>"$out/$name.log"
+		[ "$status" -eq 124 ] && echo "# killed after ${limit}s" >>"$out/$name.log"
 		echo "$status $(($(date +%s) - start))" >"$out/$name.status"
 	) &
 	running[$!]=$name

@@ -21,56 +21,6 @@ source "$(dirname "$0")/common.sh"
 
 ktap_plan 26
 
-SPOKES=(spoke1 spoke2 spoke3)
-
-spoke_ns()
-{
-	echo "xr-$1-$$"
-}
-
-# spoke_add N: namespace spokeN wired to the hub and peered with it.
-spoke_add()
-{
-	local n=$1 ns
-
-	ns=$(spoke_ns "spoke$n")
-	netns_add "$ns" &&
-	ip -n "$ns" link add veth0 type veth peer name "s$n" netns "$NS_R" &&
-	ip -n "$ns" addr add "172.16.$n.2/24" dev veth0 &&
-	ip -n "$ns" link set veth0 up &&
-	ip -n "$NS_R" addr add "172.16.$n.1/24" dev "s$n" &&
-	ip -n "$NS_R" link set "s$n" up &&
-	(umask 077 && wg genkey > "$TEST_TMP/spoke$n.key") &&
-	ip -n "$ns" link add wg0 type wireguard &&
-	ip netns exec "$ns" wg set wg0 private-key "$TEST_TMP/spoke$n.key" \
-		peer "$(cat "$TEST_TMP/hub.pub")" endpoint "172.16.$n.1:7000" \
-		allowed-ips 10.77.0.0/24 persistent-keepalive 1 &&
-	ip -n "$ns" addr add "10.77.0.$n/24" dev wg0 &&
-	ip -n "$ns" link set wg0 up &&
-	ip netns exec "$NS_R" wg set wg-hub peer "$(wg pubkey < "$TEST_TMP/spoke$n.key")" \
-		allowed-ips "10.77.0.$n/32"
-}
-
-hub_setup()
-{
-	load_modules veth wireguard &&
-	netns_add "$NS_R" &&
-	ip netns exec "$NS_R" sysctl -qw net.ipv4.ip_forward=1 &&
-	(umask 077 && wg genkey > "$TEST_TMP/hub.key") &&
-	wg pubkey < "$TEST_TMP/hub.key" > "$TEST_TMP/hub.pub" &&
-	ip -n "$NS_R" link add wg-hub type wireguard &&
-	ip netns exec "$NS_R" wg set wg-hub private-key "$TEST_TMP/hub.key" listen-port 7000 &&
-	ip -n "$NS_R" addr add 10.77.0.254/24 dev wg-hub &&
-	ip -n "$NS_R" link set wg-hub up &&
-	spoke_add 1 && spoke_add 2 && spoke_add 3
-}
-
-# reaches FROM_SPOKE ADDR: one ping gets an answer through the hub.
-reaches()
-{
-	ip netns exec "$(spoke_ns "$1")" busybox ping -c 1 -W 2 "$2" > /dev/null 2>&1
-}
-
 # tcp_talks FROM_SPOKE ADDR PORT: a TCP exchange through the hub: the
 # listener answers "pong" to what it reads.
 tcp_talks()
@@ -91,7 +41,7 @@ hub_get()
 	network_get 10 "$1"
 }
 
-hub_setup || ktap_bail "hub and three spokes wired"
+hub_setup 3 || ktap_bail "hub and three spokes wired"
 for n in 1 2 3; do
 	wait_until 10 reaches "spoke$n" 10.77.0.254 || ktap_bail "spoke$n reaches the hub"
 done
