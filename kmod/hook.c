@@ -119,7 +119,7 @@ static int xrelay_forward_ipv4(struct net *net, struct sk_buff *skb, unsigned in
 	xrelay_skb_reset(skb);
 	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
 	skb_dst_set(skb, &rt->dst);
-	ip_select_ident(net, skb, NULL);
+	ip_select_ident_segs(net, skb, NULL, out->packets);
 	ip_local_out(net, NULL, skb);
 	return 0;
 }
