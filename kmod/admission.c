@@ -190,6 +190,7 @@ void xrelay_admission_free(struct xrelay_admission *adm)
  * with an allow list, a source no prefix matches is refused.
  *
  * Context: any.
+ * Return: true if @addr is admitted.
  */
 bool xrelay_admission_admits(const struct xrelay_admission *adm, const struct in6_addr *addr)
 {

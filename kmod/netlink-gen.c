@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
+// SPDX-License-Identifier: GPL-2.0-only
 /* Do not edit directly, auto-generated from: */
 /*	Documentation/netlink/specs/xrelay.yaml */
 /* YNL-GEN kernel */

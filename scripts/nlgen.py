@@ -165,12 +165,15 @@ class Spec:
                         visit(a["nested-attributes"])
         return order
 
-    def header(self, kind):
+    def header(self, kind, source=False):
+        """The file's first lines; a C source's SPDX line is a // comment, as checkpatch wants."""
         licence = ("(GPL-2.0-only WITH Linux-syscall-note) OR BSD-3-Clause"
                    if kind == "uapi" else "GPL-2.0-only")
+        spdx = ("// SPDX-License-Identifier: %s\n" if source
+                else "/* SPDX-License-Identifier: %s */\n") % licence
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        return ("/* SPDX-License-Identifier: %s */\n/* %s */\n/*\t%s */\n/* YNL-GEN %s */\n\n"
-                % (licence, MARKER, os.path.relpath(os.path.abspath(self.path), root), kind))
+        return (spdx + "/* %s */\n/*\t%s */\n/* YNL-GEN %s */\n\n"
+                % (MARKER, os.path.relpath(os.path.abspath(self.path), root), kind))
 
     def uapi(self):
         p = self.prefix
@@ -286,7 +289,7 @@ class Spec:
 
     def kernel_c(self):
         lo = c_lower(self.name)
-        out = [self.header("kernel")]
+        out = [self.header("kernel", source=True)]
         out.append("#include <net/netlink.h>\n#include <net/genetlink.h>\n\n")
         out.append("#include \"netlink-gen.h\"\n\n")
         body = []
