@@ -23,9 +23,11 @@
 #                    resolve_btfids and objtool
 #   build.log, build-seconds (wall), build-cpu (user and system CPU time)
 # inputs/HASH links to KEY, HASH being that of everything the config is made
-# from, so a cache hit needs no source extraction. A build runs in a temporary
-# directory under the cache, renamed into place when complete, under a lock
-# that concurrent runs wait on.
+# from, so a cache hit needs no source extraction. A build runs in
+# build.KEY/ under the cache, renamed into place when complete, under a lock
+# that concurrent runs wait on. An interrupted build stays there and the next
+# run goes on with it where make left off: the first build takes the better
+# part of an hour on two cores, longer than a session may have to spare.
 #
 # The build runs under `nice -n 19` with -j$DEBUG_KERNEL_JOBS (default: the
 # number of CPUs). Progress goes to stderr, the path alone to stdout.
@@ -90,7 +92,6 @@ fi
 start=$(date +%s)
 work=$(mktemp -d "$cache/tmp.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-# A signal ends it through the EXIT trap too, not leaving a half tree.
 trap 'exit 1' INT TERM HUP
 echo "  DEBUGK  extracting $source_tar" >&2
 tar -xJf "$source_tar" -C "$work"
@@ -155,7 +156,19 @@ if [ -f "$cache/$key/.complete" ]; then
 	exit 0
 fi
 
-echo "  DEBUGK  building in $work (log: build.log there; nice -n 19, -j$jobs)" >&2
+# The build's own directory, kept when interrupted: a run that finds one
+# goes on with its tree, and make with what is left to do.
+build=$cache/build.$key
+if [ -f "$build/$(basename "$src")/.config" ]; then
+	echo "  DEBUGK  going on with the interrupted build in $build" >&2
+	rm -rf "$src"
+else
+	rm -rf "$build"
+	mkdir -p "$build"
+	mv "$src" "$build/"
+fi
+src=$build/$(basename "$src")
+echo "  DEBUGK  building in $build (log: $log; nice -n 19, -j$jobs)" >&2
 mk bzImage modules
 out=$work/out
 mkdir -p "$out/modules"
@@ -181,6 +194,7 @@ cp "$log" "$out/build.log"
 touch "$out/.complete"
 rm -rf "${cache:?}/$key"
 mv "$out" "$cache/$key"
+rm -rf "$build"
 link_inputs
 echo "  DEBUGK  $release built in $(cat "$cache/$key/build-seconds")s: $cache/$key" >&2
 echo "$cache/$key"
