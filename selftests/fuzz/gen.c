@@ -66,6 +66,7 @@ static const struct {
 	{ NULL, "default-hits", R_READ_ONLY }, { NULL, "state", R_READ_ONLY },
 	{ NULL, "idle-msecs", R_READ_ONLY }, { NULL, "sessions", R_READ_ONLY },
 	{ NULL, "age-msecs", R_READ_ONLY }, { NULL, "expire-reason", R_READ_ONLY },
+	{ NULL, "pad", R_READ_ONLY },
 	{ "instance", "id", R_INSTANCE_ID }, { "session", "instance", R_INSTANCE_ID },
 	{ "session", "id", R_SESSION_ID }, { "session-batch", "id", R_READ_ONLY },
 	{ "network", "id", R_NETWORK_ID }, { "instance", "network", R_NETWORK_ID },
