@@ -2023,18 +2023,16 @@ static void network_with_many_prefixes(struct request *r, FIXTURE_DATA(xrelay) *
 	setsockopt(self->nl.fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big));
 }
 
-/* How many prefixes of list @type (allow, deny) a network message's admission nests hold. */
-static int msg_prefixes(const struct nlmsghdr *nlh, __u16 type)
+/* Entries of @type in the nests of type @nest_type among @len bytes at @head. */
+static int count_nested(const void *head, int len, __u16 nest_type, __u16 type)
 {
 	const struct nlattr *nla, *inner;
-	int len, inner_len, n = 0;
+	int inner_len, n = 0;
 
-	len = nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
-	for (nla = (const void *)((const char *)NLMSG_DATA(nlh) + GENL_HDRLEN);
-	     len >= NLA_HDRLEN && nla->nla_len >= NLA_HDRLEN && nla->nla_len <= len;
+	for (nla = head; len >= NLA_HDRLEN && nla->nla_len >= NLA_HDRLEN && nla->nla_len <= len;
 	     len -= NLA_ALIGN(nla->nla_len),
 	     nla = (const void *)((const char *)nla + NLA_ALIGN(nla->nla_len))) {
-		if ((nla->nla_type & NLA_TYPE_MASK) != XRELAY_A_NETWORK_ADMISSION)
+		if ((nla->nla_type & NLA_TYPE_MASK) != nest_type)
 			continue;
 		inner_len = nla->nla_len - NLA_HDRLEN;
 		for (inner = (const void *)((const char *)nla + NLA_HDRLEN);
@@ -2042,10 +2040,18 @@ static int msg_prefixes(const struct nlmsghdr *nlh, __u16 type)
 		     inner->nla_len <= inner_len;
 		     inner_len -= NLA_ALIGN(inner->nla_len),
 		     inner = (const void *)((const char *)inner + NLA_ALIGN(inner->nla_len)))
-			if ((inner->nla_type & NLA_TYPE_MASK) == type)
+			if (type == 0 || (inner->nla_type & NLA_TYPE_MASK) == type)
 				n++;
 	}
 	return n;
+}
+
+/* How many prefixes of list @type (allow, deny) a network message's admission nests hold. */
+static int msg_prefixes(const struct nlmsghdr *nlh, __u16 type)
+{
+	return count_nested((const char *)NLMSG_DATA(nlh) + GENL_HDRLEN,
+			    nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN), XRELAY_A_NETWORK_ADMISSION,
+			    type);
 }
 
 static int reply_prefixes(const struct reply *rep, __u16 type)
@@ -3491,29 +3497,6 @@ static void session_new_largest(struct request *r, FIXTURE_DATA(xrelay) *self, _
 	put_side_v6_lists(r, XRELAY_A_SESSION_SIDE_A, port, max, max);
 	put_side_v6_lists(r, XRELAY_A_SESSION_SIDE_B, port + 1, b > max ? max : b,
 			  b > max ? b - max : 0);
-}
-
-/* Entries of @type in the nests of type @nest_type among @len bytes at @head. */
-static int count_nested(const void *head, int len, __u16 nest_type, __u16 type)
-{
-	const struct nlattr *nla, *inner;
-	int inner_len, n = 0;
-
-	for (nla = head; len >= NLA_HDRLEN && nla->nla_len >= NLA_HDRLEN && nla->nla_len <= len;
-	     len -= NLA_ALIGN(nla->nla_len),
-	     nla = (const void *)((const char *)nla + NLA_ALIGN(nla->nla_len))) {
-		if ((nla->nla_type & NLA_TYPE_MASK) != nest_type)
-			continue;
-		inner_len = nla->nla_len - NLA_HDRLEN;
-		for (inner = (const void *)((const char *)nla + NLA_HDRLEN);
-		     inner_len >= NLA_HDRLEN && inner->nla_len >= NLA_HDRLEN &&
-		     inner->nla_len <= inner_len;
-		     inner_len -= NLA_ALIGN(inner->nla_len),
-		     inner = (const void *)((const char *)inner + NLA_ALIGN(inner->nla_len)))
-			if (type == 0 || (inner->nla_type & NLA_TYPE_MASK) == type)
-				n++;
-	}
-	return n;
 }
 
 /* The side prefixes a session message lists, both sides and lists together. */
