@@ -182,6 +182,15 @@ static enum xrelay_drop xrelay_policy_admit(const struct xrelay_session *s,
 	return XRELAY_DROP_NR;
 }
 
+/* The session's own quota, or else its network's default; 0 for none. */
+static u64 xrelay_session_quota(const struct xrelay_session *s,
+				const struct xrelay_policy *net_policy)
+{
+	if (s->policy && s->policy->session_quota)
+		return s->policy->session_quota;
+	return net_policy ? net_policy->session_quota : 0;
+}
+
 /*
  * The checks that spend something, last, so that only packets about to be
  * forwarded use up quota and tokens.
@@ -192,12 +201,8 @@ static enum xrelay_drop xrelay_policy_meter(struct xrelay_session *s, struct xre
 {
 	const struct xrelay_policy *own = s->policy;
 	const struct xrelay_rate *rate = NULL;
-	u64 quota = 0;
+	u64 quota = xrelay_session_quota(s, net_policy);
 
-	if (own && own->session_quota)
-		quota = own->session_quota;
-	else if (net_policy)
-		quota = net_policy->session_quota;
 	/* Taken before it is checked, so that CPUs racing cannot overshoot it. */
 	if (quota && atomic64_add_return(flow->bytes, &s->quota_used) > quota) {
 		atomic64_sub(flow->bytes, &s->quota_used);
@@ -234,8 +239,7 @@ void xrelay_datapath_refund(struct xrelay_side *side, const struct xrelay_flow *
 	struct xrelay_network *nw = rcu_dereference(s->overlay);
 	const struct xrelay_policy *net_policy = nw ? rcu_dereference(nw->policy) : NULL;
 
-	if ((s->policy && s->policy->session_quota) ||
-	    (net_policy && net_policy->session_quota))
+	if (xrelay_session_quota(s, net_policy))
 		atomic64_sub(flow->bytes, &s->quota_used);
 }
 
