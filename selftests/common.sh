@@ -294,13 +294,19 @@ load_modules()
 # the partial ones a local sender leaves to offload.
 xdp_attach_all()
 {
+	xdp_on_clients && rctl xdp attach dev to_a mode "$1" && rctl xdp attach dev to_b mode "$1"
+}
+
+# xdp_on_clients: xrelay's XDP program natively on A's and B's veths, and
+# their transmit checksum offload off (see xdp_attach_all).
+xdp_on_clients()
+{
 	local ns
 
 	for ns in "$NS_A" "$NS_B"; do
 		ip netns exec "$ns" ethtool -K veth0 tx off > /dev/null &&
 		ip netns exec "$ns" "$XRELAYCTL" xdp attach dev veth0 || return
 	done
-	rctl xdp attach dev to_a mode "$1" && rctl xdp attach dev to_b mode "$1"
 }
 
 # With XRELAY_XDP set (by the VM runner, for scripts marked xdp-modes) the

@@ -147,11 +147,7 @@ reload()
 }
 
 setup_topology || ktap_bail "three namespaces wired"
-for ns in "$NS_A" "$NS_B"; do
-	ip netns exec "$ns" ethtool -K veth0 tx off > /dev/null &&
-	ip netns exec "$ns" "$XRELAYCTL" xdp attach dev veth0 ||
-	ktap_bail "XDP and full checksums on the clients' veths"
-done
+xdp_on_clients || ktap_bail "XDP and full checksums on the clients' veths"
 inst=$(rctl instance add network 10 addr "$RELAY4" ports 20000-20099) &&
 rctl session add instance "$inst" a 20000 b 20001 > /dev/null ||
 	ktap_bail "a session for the traffic"

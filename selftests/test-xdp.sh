@@ -26,11 +26,7 @@ source "$(dirname "$0")/common.sh"
 ktap_plan 61
 
 setup_topology || ktap_bail "three namespaces wired"
-for ns in "$NS_A" "$NS_B"; do
-	ip netns exec "$ns" ethtool -K veth0 tx off > /dev/null &&
-	ip netns exec "$ns" "$XRELAYCTL" xdp attach dev veth0 ||
-	ktap_bail "XDP and full checksums on the clients' veths"
-done
+xdp_on_clients || ktap_bail "XDP and full checksums on the clients' veths"
 
 # relay_xdp attach|detach [mode MODE]: on both of the relay's interfaces.
 relay_xdp()
