@@ -21,11 +21,14 @@
 #   REPO             the source tree
 #   XRELAYCTL        the CLI
 #   SELFTESTS_BUILD  where udp_peer and the C tests were built
+#   XRELAY_TIME_SCALE how many times slower than Debian's the kernel runs
+#                    (a debug kernel's lane): waits and traffic stretch by it
 
 set -u
 
 REPO=${REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 XRELAYCTL=${XRELAYCTL:-$REPO/tools/xrelayctl/xrelayctl}
+XRELAY_TIME_SCALE=${XRELAY_TIME_SCALE:-1}
 SELFTESTS_BUILD=${SELFTESTS_BUILD:-$REPO/build/selftests}
 UDP_PEER=$SELFTESTS_BUILD/udp_peer
 
@@ -553,10 +556,18 @@ nap()
 	return 0
 }
 
-# wait_until SECONDS COMMAND...: poll COMMAND every 0.1 s until it succeeds.
+# scaled N: N stretched by XRELAY_TIME_SCALE, for a duration a slower kernel
+# needs more of.
+scaled()
+{
+	echo $(($1 * XRELAY_TIME_SCALE))
+}
+
+# wait_until SECONDS COMMAND...: poll COMMAND every 0.1 s until it succeeds,
+# for SECONDS on Debian's kernel (more on a slower one).
 wait_until()
 {
-	local deadline=$((${EPOCHREALTIME/./} + $1 * 1000000))
+	local deadline=$((${EPOCHREALTIME/./} + $1 * XRELAY_TIME_SCALE * 1000000))
 
 	shift
 	until "$@"; do

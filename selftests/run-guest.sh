@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Run the kernel tests inside the test VM; selftests/run.sh boots it for this.
 #
-# usage: run-guest.sh [-t SECONDS] [-m MODULE] [TEST...]
+# usage: run-guest.sh [-t SECONDS] [-m MODULE] [-l LANE] [-x MODES] [-s FACTOR] [TEST...]
 #
 # Loads kmod/xrelay.ko (or MODULE, -m: the copy built for the debug kernel,
 # bind-mounted over kmod/xrelay.ko for the run so that tests reloading the
@@ -11,6 +11,12 @@
 # selftests/host/) under a per-test timeout (-t, default 300 s, or the
 # test's own "# timeout: SECONDS" line if longer), or only
 # the named ones, then unloads the module.
+#
+# -l names the lane (default debian): a test whose "# lanes: LANE..." line
+# leaves it out does not run. -x keeps only these of the tests' XDP modes
+# (default: all, "native generic"). -s says the kernel runs FACTOR times
+# slower than Debian's (a debug kernel): the tests stretch their waits and
+# their traffic's durations by it (XRELAY_TIME_SCALE, see common.sh).
 #
 # Tests run two at a time (RUN_JOBS), except those marked "# vm: alone",
 # which run one by one at the end. After each test it takes the new kernel
@@ -39,10 +45,16 @@ set -u
 
 test_timeout=300
 module_given=
-while getopts "t:m:" opt; do
+lane=debian
+xdp_modes="native generic"
+XRELAY_TIME_SCALE=1
+while getopts "t:m:l:x:s:" opt; do
 	case $opt in
 	t) test_timeout=$OPTARG ;;
 	m) module_given=$OPTARG ;;
+	l) lane=$OPTARG ;;
+	x) xdp_modes=$OPTARG ;;
+	s) XRELAY_TIME_SCALE=$OPTARG ;;
 	*) exit 2 ;;
 	esac
 done
@@ -56,7 +68,7 @@ mkdir -p "$out"
 harness=$out/harness.log
 : >"$harness"
 
-export REPO RESULTS
+export REPO RESULTS XRELAY_TIME_SCALE
 export XRELAYCTL=$REPO/tools/xrelayctl/xrelayctl
 export SELFTESTS_BUILD=$REPO/build/selftests
 module=kmod/xrelay.ko
@@ -208,9 +220,18 @@ else
 	result ok "module BTF registered # SKIP $module was built without BTF"
 fi
 
+# in_lane T: does test T run in this lane? Only a "# lanes:" line says no.
+in_lane()
+{
+	local lanes
+
+	lanes=$(sed -n 's/^# lanes: *\([a-z ]*\).*/\1/p' "$1")
+	[ -z "$lanes" ] || contains "$lane" $lanes
+}
+
 vm_tests=()
 for t in selftests/test-*.sh build/selftests/*_test; do
-	[ -f "$t" ] && vm_tests+=("$t")
+	[ -f "$t" ] && in_lane "$t" && vm_tests+=("$t")
 done
 
 # Forwarding scenarios run again with the XDP program attached, in each
@@ -225,7 +246,7 @@ for t in "${vm_tests[@]}"; do
 	runs+=("$t:")
 	for mode in $(sed -n 's/^# xdp-modes: *\([a-z ]*\).*/\1/p' "$t"); do
 		case $mode in
-		native|generic) runs+=("$t:$mode") ;;
+		native|generic) contains "$mode" $xdp_modes && runs+=("$t:$mode") ;;
 		*) result "not ok" "$(basename "$t"): unknown XDP mode '$mode' in its xdp-modes line" ;;
 		esac
 	done

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # xdp-modes: native generic (run again with XDP attached, see run-guest.sh)
 # vm: alone (throughput ratios: a neighbour's load would weigh on one path's runs, not the other's)
+# lanes: debian (throughput ratios tell of Debian's kernel only, and would take an hour on a debug one)
 # timeout: 600
 #
 # Bulk TCP over WireGuard through a relay session at full MTU, against the

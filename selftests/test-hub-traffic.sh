@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # vm: alone (a throughput ratio: a neighbour's load would distort it)
+# lanes: debian (throughput ratios tell of Debian's kernel only, and would take an hour on a debug one)
 #
 # Hub ACLs with bulk traffic: the relay namespace is the hub of a
 # WireGuard overlay, and a 5 s iperf3 from spoke1 to spoke2 crosses it

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # xdp-modes: native generic (run again with XDP attached, see run-guest.sh)
 # vm: alone (a throughput ratio: a neighbour's load would distort it)
+# lanes: debian (throughput ratios tell of Debian's kernel only, and would take an hour on a debug one)
 # timeout: 450
 #
 # Legs of different MTUs: A's link at 1500, B's at 1280 (both ends of the

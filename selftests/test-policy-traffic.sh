@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # xdp-modes: native (run again with XDP attached, see run-guest.sh)
 # vm: alone (throughput ratios and rates: a neighbour's load would distort them)
+# lanes: debian (throughput ratios tell of Debian's kernel only, and would take an hour on a debug one)
 # timeout: 600
 #
 # Every policy feature with bulk WireGuard traffic, each against the same

@@ -24,9 +24,9 @@ ktap_plan 18
 blast_start()
 {
 	bg_start blast_a "$NS_A" "$UDP_PEER" send --bind "$A4:5000" --to "$RELAY4:20000" \
-		--duration-ms 120000 --keep-going --size 200
+		--duration-ms "$(scaled 120000)" --keep-going --size 200
 	bg_start blast_b "$NS_B" "$UDP_PEER" send --bind "$B4:6000" --to "$RELAY4:20001" \
-		--duration-ms 120000 --keep-going --size 200 --interval-ms 5
+		--duration-ms "$(scaled 120000)" --keep-going --size 200 --interval-ms 5
 }
 
 # relay_ready: an instance and 10 learned sessions in the relay ns; prints
