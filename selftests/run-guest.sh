@@ -163,7 +163,7 @@ kmemleak_check()
 wanted=("$@")
 ran=()
 run_start=$(date +%s)
-dmesg -c >"$out/boot.dmesg"
+check_dmesg boot "$out/boot.dmesg"
 
 if [ -e "$kmemleak" ]; then
 	if n=$(kmemleak_scan "$out/kmemleak-boot.txt") || [ -n "$n" ]; then
