@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <linux/xrelay.h>
 
 #include "config.h"
 #include "log.h"
@@ -237,13 +238,19 @@ static void parse_session(struct config *cfg, struct ydoc *d, struct ynode *n)
 		yget_str(d, v, "description", &(const char *){ NULL });
 }
 
-static void parse_prefix_list(struct ydoc *d, struct ynode *n, const char *what,
-			      struct prefix **out, size_t *n_out)
+/* A list of @owner's, refused whole past the kernel's limit on it, @max. */
+static void parse_prefix_list(struct ydoc *d, struct ynode *n, const char *owner,
+			      const char *what, size_t max, struct prefix **out, size_t *n_out)
 {
 	size_t i;
 
 	if (!yseq_check(d, n, what))
 		return;
+	if (yseq_len(n) > max) {
+		yerr(d, n, "%s '%s' takes at most %zu prefixes, got %zu", owner, what, max,
+		     yseq_len(n));
+		return;
+	}
 	*n_out = yseq_len(n);
 	*out = arena_array(d, *n_out, sizeof(**out));
 	for (i = 0; i < *n_out; i++)
@@ -344,12 +351,7 @@ static void parse_rule(struct ydoc *d, struct ynode *n, struct acl_rule *r)
 	}
 }
 
-/* The kernel's limits on one hub (max-hub-* in the netlink spec). */
-#define HUB_MAX_INTERFACES	256
-#define HUB_MAX_GROUPS		1024
-#define HUB_MAX_RULES		1024
-
-/* A hub list longer than the kernel takes: named at the list. */
+/* A hub list longer than the kernel takes (max-hub-* in the netlink spec): named at the list. */
 static bool hub_list_fits(struct ydoc *d, struct ynode *v, const char *what, size_t max)
 {
 	if (yseq_len(v) <= max)
@@ -371,7 +373,7 @@ static void parse_hub(struct ydoc *d, struct ynode *n, struct hub *h)
 	    yget_enum(d, v, "default", hub_defaults, &x))
 		h->locked = x;
 	if ((v = ymap_get(d, n, "interfaces")) && yseq_check(d, v, "interfaces") &&
-	    hub_list_fits(d, v, "interfaces", HUB_MAX_INTERFACES)) {
+	    hub_list_fits(d, v, "interfaces", XRELAY_MAX_HUB_INTERFACES)) {
 		h->n_interfaces = yseq_len(v);
 		h->interfaces = arena_array(d, h->n_interfaces, sizeof(*h->interfaces));
 		for (i = 0; i < h->n_interfaces; i++) {
@@ -384,7 +386,7 @@ static void parse_hub(struct ydoc *d, struct ynode *n, struct hub *h)
 		}
 	}
 	if ((v = ymap_get(d, n, "groups")) && yseq_check(d, v, "groups") &&
-	    hub_list_fits(d, v, "groups", HUB_MAX_GROUPS)) {
+	    hub_list_fits(d, v, "groups", XRELAY_MAX_HUB_GROUPS)) {
 		h->n_groups = yseq_len(v);
 		h->groups = arena_array(d, h->n_groups, sizeof(*h->groups));
 		for (i = 0; i < h->n_groups; i++) {
@@ -399,11 +401,13 @@ static void parse_hub(struct ydoc *d, struct ynode *n, struct hub *h)
 			    yget_name(d, w, "name", &grp->name) && !strcmp(grp->name, "any"))
 				yerr(d, w, "'any' is reserved and cannot name a group");
 			if ((w = ymap_need(d, g, "members", "hub group")))
-				parse_prefix_list(d, w, "members", &grp->members, &grp->n_members);
+				parse_prefix_list(d, w, "hub group", "members",
+						  XRELAY_MAX_GROUP_MEMBERS, &grp->members,
+						  &grp->n_members);
 		}
 	}
 	if ((v = ymap_get(d, n, "rules")) && yseq_check(d, v, "rules") &&
-	    hub_list_fits(d, v, "rules", HUB_MAX_RULES)) {
+	    hub_list_fits(d, v, "rules", XRELAY_MAX_HUB_RULES)) {
 		h->n_rules = yseq_len(v);
 		h->rules = arena_array(d, h->n_rules, sizeof(*h->rules));
 		for (i = 0; i < h->n_rules; i++)
@@ -432,9 +436,11 @@ static void parse_policy(struct config *cfg, struct ydoc *d, struct ynode *n)
 	if ((v = ymap_get(d, n, "admission")) &&
 	    (ymap_check(d, v, "admission", admission_keys) || v->type == YAML_MAPPING_NODE)) {
 		if ((w = ymap_get(d, v, "allow")))
-			parse_prefix_list(d, w, "allow", &p->allow, &p->n_allow);
+			parse_prefix_list(d, w, "admission", "allow", XRELAY_MAX_PREFIXES,
+					  &p->allow, &p->n_allow);
 		if ((w = ymap_get(d, v, "deny")))
-			parse_prefix_list(d, w, "deny", &p->deny, &p->n_deny);
+			parse_prefix_list(d, w, "admission", "deny", XRELAY_MAX_PREFIXES,
+					  &p->deny, &p->n_deny);
 	}
 	if ((v = ymap_get(d, n, "rate-limit")))
 		parse_rate(d, v, "rate-limit", &p->network_rate);

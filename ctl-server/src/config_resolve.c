@@ -2,13 +2,135 @@
 /*
  * Second phase of loading: with every file read, resolve names to objects
  * and check what needs more than one node to see: duplicates, dangling
- * references, ports outside pools, ports used twice.
+ * references, ports outside pools, ports used twice, policies too large
+ * for the kernel to read back.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <linux/xrelay.h>
 
 #include "config.h"
 #include "log.h"
+
+/*
+ * The kernel refuses a network whose policy it could not read back in one
+ * message, and a session that could outgrow one message of a dump; the
+ * bounds and the sizes below are its own (kmod/netlink.h, netlink.c and
+ * netlink-policy.c), so that check refuses what the agent would meet.
+ * Lists count as written: the agent merges duplicates, and the kernel
+ * writes an IPv4-mapped prefix as IPv4, so it never counts more.
+ */
+#define NL_MAX_NETWORK_MSG	(4 * 1024 * 1024 - 4096)	/* XRELAY_NL_MAX_NETWORK_MSG */
+#define NL_MAX_DUMP_MSG		8192			/* XRELAY_NL_MAX_DUMP_MSG */
+#define NL_CHUNK		(32 * 1024)		/* XRELAY_NL_CHUNK */
+#define NL_HUB_GROUP_NAME	64	/* struct xrelay_hub_group's name, with its NUL */
+
+static size_t nla_total(size_t payload)
+{
+	return NLA_ALIGN(NLA_HDRLEN + payload);
+}
+
+/*
+ * nla_total_size_64bit() with the pad attribute that architectures without
+ * efficient unaligned access add: a bound that holds on any relay.
+ */
+static size_t nla_total_u64(void)
+{
+	return nla_total(sizeof(uint64_t)) + nla_total(0);
+}
+
+/* xrelay_nl_msg_size() */
+static size_t nl_msg_size(size_t payload)
+{
+	return NLMSG_ALIGN(NLMSG_HDRLEN + NLMSG_ALIGN(GENL_HDRLEN + payload));
+}
+
+/* xrelay_nl_prefix_size(), over a list */
+static size_t nl_prefixes_size(const struct prefix *v, size_t n)
+{
+	size_t size = 0, i;
+
+	for (i = 0; i < n; i++)
+		size += nla_total(0) + nla_total(v[i].family == AF_INET ? 4 : 16) + nla_total(1);
+	return size;
+}
+
+/* xrelay_nl_chunks_size(): the nests long lists are split into */
+static size_t nl_chunks_size(size_t size)
+{
+	if (!size)
+		return 0;
+	return size + (size / (NL_CHUNK - NLA_HDRLEN) + 1) * nla_total(0);
+}
+
+/* xrelay_nl_admission_size(): allow and deny, in one run of chunks */
+static size_t nl_admission_size(const struct policy *p)
+{
+	return nl_chunks_size(nl_prefixes_size(p->allow, p->n_allow) +
+			      nl_prefixes_size(p->deny, p->n_deny));
+}
+
+/* xrelay_nl_rate_size() */
+static size_t nl_rate_size(void)
+{
+	return nla_total(0) + 4 * nla_total_u64();
+}
+
+/* xrelay_nl_stats_size(): every attribute of the stats set but its pad is a u64 */
+static size_t nl_stats_size(void)
+{
+	return nla_total(0) + (XRELAY_A_STATS_PAD - 1) * nla_total_u64();
+}
+
+/*
+ * xrelay_nl_hub_size(): the kernel counts every rule at its largest, both
+ * ends named, a protocol and ports, so no rule's own content matters.
+ */
+static size_t nl_hub_size(const struct hub *h)
+{
+	size_t size, i;
+
+	if (!h->present)
+		return 0;
+	size = nla_total(sizeof(uint8_t)) + nla_total_u64() +
+	       h->n_interfaces * nla_total(IFNAMSIZ);
+	for (i = 0; i < h->n_groups; i++) {
+		const struct acl_group *g = &h->groups[i];
+
+		size += nla_total(0) + nla_total((g->name ? strlen(g->name) : 0) + 1) +
+			nl_prefixes_size(g->members, g->n_members);
+	}
+	size += h->n_rules * (nla_total(0) + 2 * nla_total(sizeof(uint8_t)) +
+			      2 * nla_total(NL_HUB_GROUP_NAME) + 2 * nla_total(sizeof(uint16_t)) +
+			      nla_total_u64());
+	return nl_chunks_size(size);
+}
+
+/* xrelay_nl_network_size(policy, true): what network-get answers */
+static size_t nl_network_size(const struct policy *p)
+{
+	return 3 * nla_total(sizeof(uint32_t)) + 2 * nl_rate_size() + nla_total_u64() +
+	       nla_total(sizeof(uint8_t)) + nl_stats_size() + nl_admission_size(p) +
+	       nl_hub_size(&p->hub);
+}
+
+/*
+ * xrelay_nl_session_size() of a session with a policy of its own, whose
+ * admission lists the agent puts on both sides (xrelay_nl_side_size(),
+ * xrelay_nl_session_policy_size()).
+ */
+static size_t nl_session_size(const struct policy *p)
+{
+	size_t side = nla_total(0) + nla_total(sizeof(uint16_t)) + nl_stats_size() +
+		      nla_total(sizeof(uint8_t)) + nla_total(sizeof(uint32_t)) + nla_total_u64() +
+		      2 * (nla_total(16) + nla_total(sizeof(uint16_t))) + nl_admission_size(p);
+
+	return 5 * nla_total(sizeof(uint32_t)) + nla_total_u64() + nl_rate_size() +
+	       nla_total_u64() + nla_total(sizeof(uint8_t)) + 2 * side;
+}
 
 static void dup_err(struct diags *diags, struct mark m, const char *what,
 		    const char *name, struct mark first)
@@ -19,7 +141,7 @@ static void dup_err(struct diags *diags, struct mark m, const char *what,
 
 static void index_policies(struct config *cfg, struct diags *diags)
 {
-	size_t i, j, k;
+	size_t i, j, k, size;
 
 	for (i = 0; i < cfg->n_policies; i++) {
 		struct policy *p = &cfg->policies[i], *prev;
@@ -29,6 +151,10 @@ static void index_policies(struct config *cfg, struct diags *diags)
 			dup_err(diags, p->mark, "policy", p->name, prev->mark);
 			hm_put_str(&cfg->policy_by_name, p->name, prev);
 		}
+		size = nl_msg_size(nl_network_size(p));
+		if (size > NL_MAX_NETWORK_MSG)
+			diag_add(diags, p->mark, "network policy '%s' is too large for the kernel to read back: its reply would be %zu bytes, past 4 MiB less 4 KiB (fewer admission prefixes or hub entries)",
+				 p->name ? p->name : "?", size);
 		for (j = 0; j < h->n_groups; j++)
 			for (k = 0; k < j; k++)
 				if (h->groups[j].name && h->groups[k].name &&
@@ -268,6 +394,23 @@ static void place_session(struct config *cfg, struct diags *diags, struct sessio
 	r->n_static++;
 }
 
+/* A session's own policy puts its admission lists on both of its sides. */
+static void check_session_policy(struct diags *diags, const struct session *s)
+{
+	const struct policy *p = s->policy;
+	size_t n = p->n_allow > p->n_deny ? p->n_allow : p->n_deny, size;
+
+	if (n > XRELAY_MAX_SIDE_PREFIXES) {
+		diag_add(diags, s->policy_mark, "policy '%s' cannot be a session's: its admission '%s' has %zu prefixes, a session side takes at most %d",
+			 p->name, n == p->n_allow ? "allow" : "deny", n, XRELAY_MAX_SIDE_PREFIXES);
+		return;
+	}
+	size = nl_msg_size(nl_session_size(p));
+	if (size > NL_MAX_DUMP_MSG)
+		diag_add(diags, s->policy_mark, "session '%s' is too large for the kernel to read back: its reply would be %zu bytes, past 8 KiB (fewer admission prefixes in policy '%s')",
+			 s->name ? s->name : "?", size, p->name);
+}
+
 static void index_sessions(struct config *cfg, struct diags *diags)
 {
 	size_t i;
@@ -281,6 +424,8 @@ static void index_sessions(struct config *cfg, struct diags *diags)
 		}
 		s->network = find_network(cfg, diags, s->network_name, s->network_mark);
 		s->policy = find_policy(cfg, diags, s->policy_name, s->policy_mark);
+		if (s->policy)
+			check_session_policy(diags, s);
 		if (s->relay_name) {
 			s->relay = hm_get_str(&cfg->relay_by_name, s->relay_name);
 			if (!s->relay)

@@ -162,11 +162,108 @@ static void test_streaming(void)
 	config_free(cfg);
 }
 
+/* A YAML flow list of n distinct prefixes, IPv6 or IPv4. */
+static void put_prefixes(FILE *f, size_t n, bool v6)
+{
+	size_t i;
+
+	fputc('[', f);
+	for (i = 0; i < n; i++) {
+		if (v6)
+			fprintf(f, "%s\"2001:db8:%zx:%zx::/64\"", i ? ", " : "", i >> 16, i & 0xffff);
+		else
+			fprintf(f, "%s%zu.%zu.%zu.0/24", i ? ", " : "", 10 + (i >> 16),
+				(i >> 8) & 255, i & 255);
+	}
+	fputc(']', f);
+}
+
+/*
+ * The errors of policy 'big' with an admission of n_allow and n_deny
+ * prefixes, which session 's' names as its own when session is set.
+ */
+static void admission_errors(size_t n_allow, size_t n_deny, bool v6, bool session,
+			     char *out, size_t len)
+{
+	char *yaml;
+	size_t size;
+	FILE *f = open_memstream(&yaml, &size);
+
+	fputs("policies:\n  - name: big\n    admission:\n      allow: ", f);
+	put_prefixes(f, n_allow, v6);
+	fputs("\n      deny: ", f);
+	put_prefixes(f, n_deny, v6);
+	if (session)
+		fputs("\nnetworks: [{name: n, id: 1, subnet: 10.0.0.0/8}]\n"
+		      "relays: [{name: r, addresses: [192.0.2.1], pools: [{ports: 1000-1099}]}]\n"
+		      "sessions:\n  - {name: s, network: n, relay: r, policy: big,\n"
+		      "     a: {port: 1000}, b: {port: 1001}}", f);
+	fputc('\n', f);
+	fclose(f);
+	load_errors(yaml, out, len);
+	free(yaml);
+}
+
+/* What the kernel would refuse to take or to read back is refused at its line. */
+static void test_kernel_bounds(void)
+{
+	char out[4096], *yaml;
+	size_t size, i;
+	FILE *f;
+
+	admission_errors(65537, 0, false, false, out, sizeof(out));
+	tap_ok(!strcmp(out, "test.yaml:4:14: admission 'allow' takes at most 65536 prefixes, got 65537\n"),
+	       "config: an admission list past 65536 prefixes is refused at the list");
+	admission_errors(0, 65537, true, false, out, sizeof(out));
+	tap_ok(!strcmp(out, "test.yaml:5:13: admission 'deny' takes at most 65536 prefixes, got 65537\n"),
+	       "config: so is a deny list");
+	/* 131 072 IPv6 prefixes of 32 bytes each, in 129 nests: 4 195 284 bytes. */
+	admission_errors(65536, 65536, true, false, out, sizeof(out));
+	tap_ok(!strcmp(out, "test.yaml:2:5: network policy 'big' is too large for the kernel to read back: its reply would be 4195284 bytes, past 4 MiB less 4 KiB (fewer admission prefixes or hub entries)\n"),
+	       "config: full IPv6 admission lists are refused: the kernel could not read them back");
+	admission_errors(65536, 65377, true, false, out, sizeof(out));
+	tap_ok(!out[0], "config: a network policy of 4190192 bytes, just under the bound, is accepted");
+	admission_errors(65536, 65378, true, false, out, sizeof(out));
+	tap_ok(!strcmp(out, "test.yaml:2:5: network policy 'big' is too large for the kernel to read back: its reply would be 4190224 bytes, past 4 MiB less 4 KiB (fewer admission prefixes or hub entries)\n"),
+	       "config: one IPv6 prefix more is refused");
+
+	/* 256 groups of 512 IPv6 members: the hub's groups count, and their names. */
+	f = open_memstream(&yaml, &size);
+	fputs("policies:\n  - name: hub\n    hub:\n      default: open\n      interfaces: [wg0]\n"
+	      "      groups:\n", f);
+	for (i = 0; i < 256; i++) {
+		fprintf(f, "        - name: g%zu\n          members: ", i);
+		put_prefixes(f, 512, true);
+		fputc('\n', f);
+	}
+	fputs("  - name: small\n    hub:\n      default: open\n      interfaces: [wg0]\n"
+	      "      groups:\n        - {name: one-too-many, members: ", f);
+	put_prefixes(f, 513, false);
+	fputs("}\n", f);
+	fclose(f);
+	load_errors(yaml, out, sizeof(out));
+	free(yaml);
+	tap_ok(!strcmp(out, "test.yaml:2:5: network policy 'hub' is too large for the kernel to read back: its reply would be 4199024 bytes, past 4 MiB less 4 KiB (fewer admission prefixes or hub entries)\n"
+			    "test.yaml:524:41: hub group 'members' takes at most 512 prefixes, got 513\n"),
+	       "config: hub groups count toward the bound, and hold 512 members at most");
+
+	/* A session's own policy puts its lists on both sides: 64 each, 8 KiB in all. */
+	admission_errors(65, 0, false, true, out, sizeof(out));
+	tap_ok(!strcmp(out, "test.yaml:9:45: policy 'big' cannot be a session's: its admission 'allow' has 65 prefixes, a session side takes at most 64\n"),
+	       "config: a session's policy of more than 64 prefixes in a list is refused");
+	admission_errors(64, 50, true, true, out, sizeof(out));
+	tap_ok(!out[0], "config: a session of 8192 bytes, with 114 IPv6 prefixes a side, is accepted");
+	admission_errors(64, 51, true, true, out, sizeof(out));
+	tap_ok(!strcmp(out, "test.yaml:9:45: session 's' is too large for the kernel to read back: its reply would be 8256 bytes, past 8 KiB (fewer admission prefixes in policy 'big')\n"),
+	       "config: one IPv6 prefix more is refused at the session's policy");
+}
+
 int main(int argc, char **argv)
 {
 	test_examples(argc > 1 ? argv[1] : "examples");
 	test_across_files();
 	test_messages();
 	test_streaming();
+	test_kernel_bounds();
 	return tap_done();
 }
