@@ -372,17 +372,21 @@ static void parse_hub(struct ydoc *d, struct ynode *n, struct hub *h)
 	if ((v = ymap_need(d, n, "default", "hub")) &&
 	    yget_enum(d, v, "default", hub_defaults, &x))
 		h->locked = x;
-	if ((v = ymap_get(d, n, "interfaces")) && yseq_check(d, v, "interfaces") &&
-	    hub_list_fits(d, v, "interfaces", XRELAY_MAX_HUB_INTERFACES)) {
-		h->n_interfaces = yseq_len(v);
-		h->interfaces = arena_array(d, h->n_interfaces, sizeof(*h->interfaces));
-		for (i = 0; i < h->n_interfaces; i++) {
-			struct ynode *it = yseq_item(d, v, i);
+	/* The kernel refuses a hub bound to no interface, and a group of no one. */
+	if ((v = ymap_need(d, n, "interfaces", "hub")) && yseq_check(d, v, "interfaces")) {
+		if (!yseq_len(v))
+			yerr(d, v, "a hub needs at least one interface");
+		else if (hub_list_fits(d, v, "interfaces", XRELAY_MAX_HUB_INTERFACES)) {
+			h->n_interfaces = yseq_len(v);
+			h->interfaces = arena_array(d, h->n_interfaces, sizeof(*h->interfaces));
+			for (i = 0; i < h->n_interfaces; i++) {
+				struct ynode *it = yseq_item(d, v, i);
 
-			if (yget_name(d, it, "interfaces", &h->interfaces[i]) &&
-			    strlen(h->interfaces[i]) > 15)
-				yerr(d, it, "interface name '%s' is longer than 15 characters",
-				     h->interfaces[i]);
+				if (yget_name(d, it, "interfaces", &h->interfaces[i]) &&
+				    strlen(h->interfaces[i]) > 15)
+					yerr(d, it, "interface name '%s' is longer than 15 characters",
+					     h->interfaces[i]);
+			}
 		}
 	}
 	if ((v = ymap_get(d, n, "groups")) && yseq_check(d, v, "groups") &&
@@ -404,6 +408,8 @@ static void parse_hub(struct ydoc *d, struct ynode *n, struct hub *h)
 				parse_prefix_list(d, w, "hub group", "members",
 						  XRELAY_MAX_GROUP_MEMBERS, &grp->members,
 						  &grp->n_members);
+			if (w && w->type == YAML_SEQUENCE_NODE && !yseq_len(w))
+				yerr(d, w, "a hub group needs at least one member");
 		}
 	}
 	if ((v = ymap_get(d, n, "rules")) && yseq_check(d, v, "rules") &&
