@@ -8,8 +8,9 @@
 # deleted with their state, an unprivileged user namespace owner fuzzing
 # its own namespace, and at the end the module reloaded under the fuzzer.
 # Splats are the harness's to find in dmesg; here every fuzzer run must end
-# without a violation (a create not readable back, a request unanswered or
-# slower than FUZZ_STALL_MS), and the relay must forward afterwards.
+# without a violation (a create or network-set not readable back whole, a
+# request unanswered or slower than FUZZ_STALL_MS, a final dump that does
+# not list what get finds), and the relay must forward afterwards.
 #
 #   ns A                          ns relay                         ns B
 #   192.0.2.2:5000  ==blast==>  203.0.113.1:20000 | 20001  <==blast==  198.51.100.2:6000

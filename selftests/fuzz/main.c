@@ -15,13 +15,16 @@
  * is resolved again), and other threads delete what a thread created.
  *
  * Checked on the way, cheaply:
- *   - what a create reported as done is there when read back at once,
- *     unless something that deletes ran meanwhile;
+ *   - what a create or a network-set reported as done is there, whole,
+ *     when read back at once, unless something that deletes ran meanwhile;
  *   - every request is answered, within --stall-ms;
- * a broken one is a violation: printed, and the exit status is 1.
- * At the end: requests per operation and errno, the rate, the slowest
- * requests. --save writes the slowest request's bytes to FILE; --replay
- * sends such a file again and times it (the family id is patched in).
+ * and once the threads have stopped, that each dump ends cleanly and
+ * lists exactly what get finds (check_dumps()). A broken one is a
+ * violation: printed, and the exit status is 1.
+ * At the end: requests per operation and errno, the read-backs, the rate,
+ * the slowest requests, the dump check. --save writes the slowest
+ * request's bytes to FILE; --replay sends such a file again and times it
+ * (the family id is patched in).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -161,8 +164,13 @@ uint32_t known_pick_network(struct rng *r)
 static struct fz_addrs addrs;
 static atomic_int family_id;
 static atomic_long issued;
-/* Bumped before every request that may delete: a read-back miss after it proves nothing. */
-static atomic_ulong destroy_epoch;
+/*
+ * Requests that may delete, in flight and ended: a read-back miss proves
+ * nothing if one ran meanwhile. One that started before the create was
+ * sent may still be in flight, or have ended (and counted) since.
+ */
+static atomic_int deletes_running;
+static atomic_ulong deletes_ended;
 static double deadline;
 
 struct slow {
@@ -182,6 +190,54 @@ static char *slowest_bytes;
 static size_t slowest_len;
 static atomic_int violations;
 
+/* Object ids, as a dump lists them. */
+struct id_list {
+	uint32_t *ids;
+	size_t n, cap;
+};
+
+static void id_add(struct id_list *l, uint32_t id)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 256;
+		l->ids = realloc(l->ids, l->cap * sizeof(*l->ids));
+		if (!l->ids)
+			abort();
+	}
+	l->ids[l->n++] = id;
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Sorts @l and drops the ids it holds twice; returns how many it dropped. */
+static size_t id_sort(struct id_list *l)
+{
+	size_t i, n = 0, dropped;
+
+	if (l->n)
+		qsort(l->ids, l->n, sizeof(*l->ids), id_cmp);
+	for (i = 0; i < l->n; i++)
+		if (!n || l->ids[i] != l->ids[n - 1])
+			l->ids[n++] = l->ids[i];
+	dropped = l->n - n;
+	l->n = n;
+	return dropped;
+}
+
+/* Whether sorted @l holds @id. */
+static bool id_listed(const struct id_list *l, uint32_t id)
+{
+	return l->n && bsearch(&id, l->ids, l->n, sizeof(id), id_cmp);
+}
+
+/* How a read-back went: complete, missing after a delete or reload, failed. */
+enum { READ_BACK_OK, READ_BACK_EXCUSED, READ_BACK_FAILED, READ_BACK_OUTCOMES };
+
 struct thread {
 	pthread_t tid;
 	int index;
@@ -194,6 +250,8 @@ struct thread {
 	uint64_t counts[MAX_OPS][2][SLOTS];
 	uint64_t by_strategy[FZ_NSTRATEGIES][2];	/* requests, successes */
 	uint64_t truncated;				/* dump datagrams cut by a small buffer */
+	uint64_t read_backs[MAX_OPS][READ_BACK_OUTCOMES];	/* by the create's op */
+	struct id_list *listed;		/* if set, exchange() adds each reply's id */
 	char refusal[MAX_OPS][160];	/* the first refusal of a valid request, per op */
 };
 
@@ -377,7 +435,9 @@ static bool family_wait(struct thread *t)
 struct answer {
 	int slot;
 	bool extack;		/* the error came with a message */
+	bool done;		/* ended by NLMSG_DONE, as a dump must be */
 	int parts;		/* reply messages */
+	int datagrams;
 	uint32_t id;		/* the first reply's attribute 1 (an id, in every set) */
 	char msg[128];		/* the extack message, "" if none */
 };
@@ -452,7 +512,7 @@ static void exchange(struct thread *t, int fd, struct fz_msg *m, size_t send_len
 		.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK,
 	};
 	bool answered = false, noop_acked = !sentinel, multi = false;
-	uint32_t seq = ++t->seq;
+	uint32_t seq = ++t->seq, id;
 	struct nlmsghdr *nlh;
 	ssize_t len;
 
@@ -477,6 +537,7 @@ static void exchange(struct thread *t, int fd, struct fz_msg *m, size_t send_len
 			a->slot = errno == EAGAIN ? SLOT_HUNG : slot_of(-errno);
 			return;
 		}
+		a->datagrams++;
 		for (nlh = (struct nlmsghdr *)t->rbuf; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
 			if (sentinel && nlh->nlmsg_seq == noop.nlmsg_seq) {
 				noop_acked |= nlh->nlmsg_type == NLMSG_ERROR;
@@ -490,15 +551,19 @@ static void exchange(struct thread *t, int fd, struct fz_msg *m, size_t send_len
 				if (nlh->nlmsg_len >= NLMSG_HDRLEN + sizeof(int))
 					a->slot = slot_of(e->error);
 				a->extack = nlh->nlmsg_flags & NLM_F_ACK_TLVS;
+				a->done = nlh->nlmsg_type == NLMSG_DONE;
 				if (a->extack)
 					extack_message(nlh, a->msg, sizeof(a->msg));
 				answered = true;
 				continue;
 			}
 			multi |= nlh->nlmsg_flags & NLM_F_MULTI;
+			id = attr_u32(attr_find((char *)NLMSG_DATA(nlh) + GENL_HDRLEN,
+						nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN, 1));
 			if (!a->parts++)
-				a->id = attr_u32(attr_find((char *)NLMSG_DATA(nlh) + GENL_HDRLEN,
-							   nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN, 1));
+				a->id = id;
+			if (t->listed)
+				id_add(t->listed, id);
 			learn(req, nlh);
 		}
 	}
@@ -538,50 +603,71 @@ static uint32_t request_u32(const struct fz_msg *m, uint16_t type)
 	return v;
 }
 
+/* Sends get op @op for the object whose id attribute @id_type is @id. */
+static void get_by_id(struct thread *t, int op, uint16_t id_type, uint32_t id, struct answer *a)
+{
+	struct fz_request get = { .op = op, .dump = false, .strategy = FZ_VALID };
+	struct fz_msg m = { 0 };
+
+	msg_init(&m, t->gen.family_id, fz_ops[op].cmd, NLM_F_ACK);
+	msg_put(&m, id_type, &id, sizeof(id));
+	exchange(t, t->fd, &m, m.len, false, READ_WHOLE, &get, a);
+	msg_free(&m);
+}
+
 /*
- * What a create reported as done must be there: read it back with get.
- * A miss counts only if nothing that deletes ran since the create was
- * sent and the family is still the same one (no reload in between).
+ * What a create or a network-set reported as done must be there: read it
+ * back with get, whole (a reply too big to build is a failure too). Only
+ * a miss, ENOENT, has an excuse: something that deletes ran since the
+ * request was sent, or the family is another one (a reload in between).
  */
 static void read_back(struct thread *t, const struct fz_request *req, const struct fz_msg *sent,
 		      const struct answer *created, unsigned long epoch)
 {
 	const char *name = fz_ops[req->op].name;
-	struct fz_request get = { .dump = false, .strategy = FZ_VALID };
-	struct fz_msg m = { 0 };
 	struct answer a;
 	uint16_t id_type;
 	uint32_t id;
+	int get, outcome;
+	bool deleted;
 
 	if (!strcmp(name, "instance-new")) {
-		get.op = fz_op_index("instance-get");
+		get = fz_op_index("instance-get");
 		id_type = XRELAY_A_INSTANCE_ID;
 		id = created->id;
 	} else if (!strcmp(name, "session-new")) {
 		if (req->expiring)
 			return;
-		get.op = fz_op_index("session-get");
+		get = fz_op_index("session-get");
 		id_type = XRELAY_A_SESSION_ID;
 		id = created->id;
-	} else if (!strcmp(name, "network-new")) {
-		get.op = fz_op_index("network-get");
+	} else if (!strcmp(name, "network-new") || !strcmp(name, "network-set")) {
+		get = fz_op_index("network-get");
 		id_type = XRELAY_A_NETWORK_ID;
 		id = request_u32(sent, XRELAY_A_NETWORK_ID);
 	} else {
 		return;
 	}
-	msg_init(&m, t->gen.family_id, fz_ops[get.op].cmd, NLM_F_ACK);
-	msg_put(&m, id_type, &id, sizeof(id));
-	exchange(t, t->fd, &m, m.len, false, READ_WHOLE, &get, &a);
-	msg_free(&m);
-	if (!a.slot || atomic_load(&destroy_epoch) != epoch)
+	get_by_id(t, get, id_type, id, &a);
+	/* running, then ended: a delete that ends between the two loads is seen by the second */
+	deleted = atomic_load(&deletes_running) || atomic_load(&deletes_ended) != epoch;
+	if (!a.slot && a.parts == 1 && a.id == id)
+		outcome = READ_BACK_OK;
+	else if (a.slot == ENOENT && (deleted || resolve_family(t->fd) != t->gen.family_id))
+		outcome = READ_BACK_EXCUSED;
+	else
+		outcome = READ_BACK_FAILED;
+	t->read_backs[req->op][outcome]++;
+	if (outcome != READ_BACK_FAILED)
 		return;
-	if (a.slot == ENOENT && resolve_family(t->fd) != t->gen.family_id)
-		return;
-	violation("%s (%s) succeeded, id %u, but %s then failed: %s%s", name,
-		  strategy_names[req->strategy], id, fz_ops[get.op].name,
-		  a.slot < ERRNO_SLOTS ? strerrorname_np(a.slot) : "no answer",
-		  a.slot == EMSGSIZE ? " (the reply does not fit)" : "");
+	if (a.slot)
+		violation("%s (%s) succeeded, id %u, but %s then failed: %s%s", name,
+			  strategy_names[req->strategy], id, fz_ops[get].name,
+			  a.slot < ERRNO_SLOTS ? strerrorname_np(a.slot) : "no answer",
+			  a.slot == EMSGSIZE ? " (the reply does not fit)" : "");
+	else
+		violation("%s (%s) succeeded, id %u, but %s then answered %d message(s), for id %u",
+			  name, strategy_names[req->strategy], id, fz_ops[get].name, a.parts, a.id);
 }
 
 static void note_slow(struct thread *t, const struct fz_request *req, const struct fz_msg *m,
@@ -642,8 +728,8 @@ static void *thread_main(void *arg)
 		if (req.strategy == FZ_MUTATED)
 			send_len = gen_mutate(&t->gen, &m);
 		if (req.destructive)
-			atomic_fetch_add(&destroy_epoch, 1);
-		epoch = atomic_load(&destroy_epoch);
+			atomic_fetch_add(&deletes_running, 1);
+		epoch = atomic_load(&deletes_ended);
 
 		start = now();
 		if (req.dump && req.strategy != FZ_MUTATED && rng_one_in(&t->rng, 8)) {
@@ -658,6 +744,11 @@ static void *thread_main(void *arg)
 			slot = a.slot;
 		}
 		ms = (now() - start) * 1000;
+		/* ended before it stops running: read_back() sees it as one or the other */
+		if (req.destructive) {
+			atomic_fetch_add(&deletes_ended, 1);
+			atomic_fetch_sub(&deletes_running, 1);
+		}
 		t->counts[op][req.dump][slot]++;
 		t->by_strategy[req.strategy][0]++;
 		t->by_strategy[req.strategy][1] += !slot;
@@ -714,16 +805,20 @@ static const char *slot_name(int slot)
 static void report(struct thread *threads, double seconds)
 {
 	static uint64_t counts[MAX_OPS][2][SLOTS], by_slot[SLOTS], by_strategy[FZ_NSTRATEGIES][2];
+	static uint64_t read_backs[MAX_OPS][READ_BACK_OUTCOMES];
 	uint64_t total = 0, truncated = 0, row;
 	int i, op, d, s;
 	char line[2048];
 	size_t n;
 
 	for (i = 0; i < opt.threads; i++) {
-		for (op = 0; op < fz_nops; op++)
+		for (op = 0; op < fz_nops; op++) {
 			for (d = 0; d < 2; d++)
 				for (s = 0; s < SLOTS; s++)
 					counts[op][d][s] += threads[i].counts[op][d][s];
+			for (s = 0; s < READ_BACK_OUTCOMES; s++)
+				read_backs[op][s] += threads[i].read_backs[op][s];
+		}
 		for (s = 0; s < FZ_NSTRATEGIES; s++) {
 			by_strategy[s][0] += threads[i].by_strategy[s][0];
 			by_strategy[s][1] += threads[i].by_strategy[s][1];
@@ -761,6 +856,14 @@ static void report(struct thread *threads, double seconds)
 		       (unsigned long long)by_strategy[s][0], (unsigned long long)by_strategy[s][1]);
 	printf("\ndump datagrams cut by a small receive buffer: %llu\n",
 	       (unsigned long long)truncated);
+	for (op = 0; op < fz_nops; op++)
+		if (read_backs[op][READ_BACK_OK] + read_backs[op][READ_BACK_EXCUSED] +
+		    read_backs[op][READ_BACK_FAILED])
+			printf("read back after %s: %llu whole, %llu gone (deleted or reloaded "
+			       "meanwhile), %llu failed\n", fz_ops[op].name,
+			       (unsigned long long)read_backs[op][READ_BACK_OK],
+			       (unsigned long long)read_backs[op][READ_BACK_EXCUSED],
+			       (unsigned long long)read_backs[op][READ_BACK_FAILED]);
 	printf("total %llu requests in %.1f s: %.0f requests/s (seed %llu, %d threads)\n",
 	       (unsigned long long)total, seconds, total / seconds,
 	       (unsigned long long)opt.seed, opt.threads);
@@ -777,6 +880,162 @@ static void report(struct thread *threads, double seconds)
 		       slowest[i].dump ? "dump" : "do", strategy_names[slowest[i].strategy],
 		       slowest[i].bytes, slot_name(slowest[i].slot), slowest[i].thread,
 		       slowest[i].index);
+}
+
+/* ---- the dump check, once the threads have stopped ---- */
+
+/* The ids the threads learned for the objects of get op @op (they have stopped: no lock). */
+static void known_ids(const char *op, struct id_list *l)
+{
+	unsigned int i;
+
+	if (!strcmp(op, "instance-get")) {
+		for (i = 0; i < n_instances && i < 64; i++)
+			id_add(l, known_instances[i].id);
+	} else if (!strcmp(op, "session-get")) {
+		for (i = 0; i < n_sessions && i < 256; i++)
+			id_add(l, known_sessions[i]);
+	} else {
+		for (i = 0; i < n_networks && i < 16; i++)
+			id_add(l, known_networks[i]);
+	}
+}
+
+/* Dumps @op, read as sock_recv() reads with @limit, into @ids. */
+static void dump_ids(struct thread *t, int op, size_t limit, struct id_list *ids,
+		     struct answer *a)
+{
+	struct fz_request req = { .op = op, .dump = true, .strategy = FZ_VALID };
+	struct fz_msg m = { 0 };
+	/* a reader's first buffers size the dump: each gets a socket of its own */
+	int fd = sock_open();
+
+	msg_init(&m, t->gen.family_id, fz_ops[op].cmd, NLM_F_ACK | NLM_F_DUMP);
+	t->listed = ids;
+	exchange(t, fd, &m, m.len, false, limit, &req, a);
+	t->listed = NULL;
+	if (fd >= 0)
+		close(fd);
+	msg_free(&m);
+}
+
+/*
+ * Only expiry changes the relay now: the dump of @op, read in small
+ * datagrams and then in large ones, must end with NLMSG_DONE and no error
+ * and list exactly what get finds, among the ids listed and those the
+ * threads learned. Objects that @expire may end meanwhile: what one step
+ * (small dump, large dump, gets, in this order) saw may be gone at the
+ * next, never the other way round. False if the module went away under
+ * the check (a reload): then nothing it saw counts.
+ */
+static bool check_dump(struct thread *t, const char *op_name, uint16_t id_type, bool expire)
+{
+	static const size_t limits[] = { READ_SMALL, 32768 };
+	static const char *const buffers[] = { "small", "large" };
+	int op = fz_op_index(op_name), *got, i;
+	struct id_list listed[2] = { 0 }, asked = { 0 };
+	struct answer dumped[2], a;
+	size_t repeats[2], j, n_found = 0;
+	bool found, in_small, in_large, ok, module_stayed;
+	uint32_t id;
+
+	for (i = 0; i < 2; i++) {
+		dump_ids(t, op, limits[i], &listed[i], &dumped[i]);
+		repeats[i] = id_sort(&listed[i]);
+		for (j = 0; j < listed[i].n; j++)
+			id_add(&asked, listed[i].ids[j]);
+	}
+	known_ids(op_name, &asked);
+	id_sort(&asked);
+	got = calloc(asked.n + 1, sizeof(*got));
+	if (!got)
+		abort();
+	for (j = 0; j < asked.n; j++) {
+		get_by_id(t, op, id_type, asked.ids[j], &a);
+		got[j] = a.slot;
+		n_found += !a.slot;
+	}
+	/*
+	 * Going, the module is still registered and answers gets, but netlink
+	 * cannot take the hold on it a dump needs: EPROTONOSUPPORT. Gone, its
+	 * family is another one, or none.
+	 */
+	module_stayed = dumped[0].slot != EPROTONOSUPPORT && dumped[1].slot != EPROTONOSUPPORT &&
+			resolve_family(t->fd) == t->gen.family_id;
+	if (!module_stayed)
+		goto out;
+
+	for (i = 0; i < 2; i++) {
+		if (dumped[i].slot || !dumped[i].done)
+			violation("%s dump (%s buffer): %s, answer %s%s%s", op_name, buffers[i],
+				  dumped[i].done ? "NLMSG_DONE" : "no NLMSG_DONE",
+				  slot_name(dumped[i].slot), dumped[i].msg[0] ? ": " : "",
+				  dumped[i].msg);
+		if (repeats[i])
+			violation("%s dump (%s buffer) listed %zu id(s) twice", op_name, buffers[i],
+				  repeats[i]);
+	}
+	for (j = 0; j < asked.n; j++) {
+		id = asked.ids[j];
+		found = !got[j];
+		in_small = id_listed(&listed[0], id);
+		in_large = id_listed(&listed[1], id);
+		if (got[j] && got[j] != ENOENT) {
+			violation("%s of id %u, listed or learned: %s", op_name, id,
+				  slot_name(got[j]));
+			continue;
+		}
+		if (expire)
+			ok = (!found || in_large) && (!in_large || in_small);
+		else
+			ok = found == in_large && in_large == in_small;
+		if (!ok)
+			violation("%s id %u: get %s it, the dump lists it %s", op_name, id,
+				  found ? "finds" : "does not find",
+				  in_small && in_large ? "with both buffers" :
+				  in_small ? "with the small buffer only" :
+				  in_large ? "with the large buffer only" : "with neither buffer");
+	}
+	printf("dump check, %s: %zu listed in %d datagrams with a small buffer, %zu in %d "
+	       "with a large one; %zu ids asked with get, %zu found\n", op_name, listed[0].n,
+	       dumped[0].datagrams, listed[1].n, dumped[1].datagrams, asked.n, n_found);
+out:
+	free(got);
+	free(asked.ids);
+	free(listed[0].ids);
+	free(listed[1].ids);
+	return module_stayed;
+}
+
+/* The dump check of each kind of object, on a socket of its own. */
+static void check_dumps(void)
+{
+	static const struct {
+		const char *op;
+		uint16_t id_type;
+		bool expire;
+	} kinds[] = {
+		{ "instance-get", XRELAY_A_INSTANCE_ID, false },
+		{ "session-get", XRELAY_A_SESSION_ID, true },
+		{ "network-get", XRELAY_A_NETWORK_ID, false },
+	};
+	static struct thread t;
+	size_t i;
+	int id;
+
+	t.fd = sock_open();
+	id = t.fd < 0 ? -errno : resolve_family(t.fd);
+	t.gen.family_id = id > 0 ? id : 0;
+	if (id <= 0)
+		printf("dump check: skipped, no family (%s)\n", strerrorname_np(-id));
+	for (i = 0; id > 0 && i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!check_dump(&t, kinds[i].op, kinds[i].id_type, kinds[i].expire)) {
+			printf("dump check: void, the module went away meanwhile (a reload)\n");
+			break;
+		}
+	if (t.fd >= 0)
+		close(t.fd);
+	free(t.rbuf);
 }
 
 static bool save(const char *path, const char *buf, size_t len)
@@ -905,6 +1164,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	report(threads, now() - start);
+	check_dumps();
 	if (opt.save && slowest_bytes && !save(opt.save, slowest_bytes, slowest_len))
 		return 2;
 	if (atomic_load(&violations)) {
