@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # xdp-modes: native (run again with XDP attached, see run-guest.sh)
+# lanes: debian (idle timeouts and lifetimes of seconds against traffic on a schedule: a debug kernel, 5 to 10 times slower, misses the schedule)
 #
 # Session expiry: idle timeout and lifetime, the session-expired events that
 # report them with the final counters, and what happens to packets that
