@@ -609,7 +609,8 @@ is_bound()
 # in, so the default timeout is generous: emulation can be very slow.
 recv_start()
 {
-	bg_start "$1" "$2" "$UDP_PEER" recv --bind "$3" --count "$4" --timeout-ms "${5:-10000}"
+	bg_start "$1" "$2" "$UDP_PEER" recv --bind "$3" --count "$4" \
+		--timeout-ms "$(scaled "${5:-10000}")"
 	wait_until 5 is_bound "$1"
 }
 
@@ -619,8 +620,8 @@ recv_start()
 # what it counted.
 tally_start()
 {
-	bg_start "$1" "$2" "$UDP_PEER" recv --bind "$3" --tally --idle-ms 1000 --timeout-ms 20000 \
-		"${@:4}"
+	bg_start "$1" "$2" "$UDP_PEER" recv --bind "$3" --tally --idle-ms "$(scaled 1000)" \
+		--timeout-ms "$(scaled 20000)" "${@:4}"
 	wait_until 5 is_bound "$1"
 }
 
