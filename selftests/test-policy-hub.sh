@@ -26,7 +26,7 @@ ktap_plan 26
 tcp_talks()
 {
 	[ "$(echo ping | ip netns exec "$(spoke_ns "$1")" \
-		socat -T 3 - "TCP:$2:$3,connect-timeout=3" 2>/dev/null)" = pong ]
+		socat -T "$(scaled 3)" - "TCP:$2:$3,connect-timeout=$(scaled 3)" 2>/dev/null)" = pong ]
 }
 
 # listen SPOKE PORT: a TCP server in SPOKE answering "pong" to each connection.
