@@ -116,9 +116,10 @@ echo >>"$results/cmd"
 # otherwise: QEMU 7.2's multi-threaded TCG can hang the whole guest when the
 # kernel patches its code across CPUs (static keys and the XDP dispatcher,
 # switched as tests add and remove hooks and programs) while the other vCPU
-# is in softirq (both vCPUs loop on an INT3; see kernel-test-env.md). A CI
-# run hung with soft lockups in the receive path. Measured on the Debian kernel, eight scenarios took
-# 1.27 times as long in one thread (299 s against 235 s).
+# is in softirq: both vCPUs loop on an INT3 at a patched branch. A CI run
+# hung so, with soft lockups in the receive path. Measured on the Debian
+# kernel, eight scenarios took 1.27 times as long in one thread (299 s
+# against 235 s).
 tcg_thread=${VM_TCG_THREAD:-single}
 append="console=ttyS0 panic=-1 loglevel=5 mitigations=off$extra_append"
 
