@@ -3,8 +3,9 @@
 # xrelay's single entry point.
 #
 #   make               module (with BTF) + userspace tools
-#   make check         every test: host tests, then all kernel tests in one VM boot
-#                      of Debian's kernel and one of the debug kernel
+#   make check         every test: host tests, then all kernel tests in a VM of
+#                      Debian's kernel and selftests/debug-set's in one of the
+#                      debug kernel, side by side (DEBUG_TESTS=all: all of them)
 #   make debug-kernel  build (or find in its cache) the debug kernel: KASAN,
 #                      UBSAN, lockdep, kmemleak... (scripts/debug-kernel.sh)
 #   make module-debug  build/debug/xrelay.ko, the module for the debug kernel

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # The one test command (make check): build everything, run the host tests,
-# then every kernel test in a single VM boot; end with "N passed, N failed".
+# then the kernel tests in two VMs side by side; end with "N passed, N
+# failed".
 #
 # usage: selftests/run.sh [TEST...]   e.g. test-dkms netlink_test (default: all)
 #
@@ -19,24 +20,24 @@
 # results do not match its "1..N" plan, or when it prints no result at all.
 # The VM timing out or dying counts as a failure too.
 #
-# Two VM lanes: "debian" boots Debian's kernel with kmod/xrelay.ko; "debug"
-# boots the debug kernel (scripts/debug-kernel.sh: KASAN, UBSAN, lockdep,
-# kmemleak, refcount trackers; built once, then cached) with
-# build/debug/xrelay.ko, and reports its results as "debug:NAME". The
-# debug lane leaves out the tests whose "# lanes:" line says debian only,
-# and XDP's generic mode (the same program and kfuncs as native), and
-# stretches the tests' waits by DEBUG_TIME_SCALE (default 8: the debug
-# kernel ran test-forward 10 times slower than Debian's).
+# Two VM lanes, run side by side: "debian" boots Debian's kernel with
+# kmod/xrelay.ko; "debug" boots the debug kernel (scripts/debug-kernel.sh:
+# KASAN, UBSAN, lockdep, kmemleak, refcount trackers; built once, then
+# cached) with build/debug/xrelay.ko, and reports its results as
+# "debug:NAME". The debug lane runs the tests selftests/debug-set names
+# (DEBUG_TESTS=all: every VM test but those whose "# lanes:" line says
+# debian only), in XDP's native mode only (generic runs the same program
+# and kfuncs), and stretches the tests' waits by DEBUG_TIME_SCALE (default
+# 8: the debug kernel ran test-forward 10 times slower than Debian's).
 #
 # Environment: VM_TIMEOUT (whole VM, default 4500 s), TEST_TIMEOUT (each
-# test, default 300 s; in the debug lane DEBUG_VM_TIMEOUT, default 7200 s,
-# and DEBUG_TEST_TIMEOUT, default 900 s),
-# LANES (default "debian": the debug lane costs more than the default run
-# has, see Documentation/testing.rst; LANES="debian debug" runs both),
-# DEBUG_TIME_SCALE, V=1 to stream all output instead of
-# only failures'.
+# test, default 300 s; in the debug lane DEBUG_VM_TIMEOUT, default 3000 s
+# or 7200 s with DEBUG_TESTS=all, and DEBUG_TEST_TIMEOUT, default 900 s),
+# LANES (default "debian debug"), DEBUG_TESTS, DEBUG_TIME_SCALE, V=1 to
+# stream all output instead of only failures' (the debug lane's goes to
+# its logs).
 # Logs: build/check/ (build.log, host/, vm/tests/, vm/console.log, vm/dmesg,
-# debug-kernel.log, debug-module.log, debug-vm/ as vm/).
+# debug-lane.log, debug-kernel.log, debug-module.log, debug-vm/ as vm/).
 set -uo pipefail
 
 repo=$(readlink -f "$(dirname "$0")/..")
@@ -45,9 +46,10 @@ check=$repo/build/check
 vm_timeout=${VM_TIMEOUT:-4500}
 test_timeout=${TEST_TIMEOUT:-300}
 debug_test_timeout=${DEBUG_TEST_TIMEOUT:-900}
-debug_vm_timeout=${DEBUG_VM_TIMEOUT:-7200}
+debug_set=${DEBUG_TESTS:-set}
+debug_vm_timeout=${DEBUG_VM_TIMEOUT:-$([ "$debug_set" = all ] && echo 7200 || echo 3000)}
 debug_time_scale=${DEBUG_TIME_SCALE:-8}
-lanes=${LANES:-debian}
+lanes=${LANES:-debian debug}
 verbose=${V:-}
 wanted=("$@")
 passed=0
@@ -156,77 +158,33 @@ host_tests()
 	grep -qs '^check:' ctl-server/Makefile && echo "ctl-server-check make -s -C ctl-server check"
 }
 
-# One run at a time per tree: a second one would delete the first's logs.
-mkdir -p "$repo/build"
-exec 9>"$repo/build/check.lock"
-if ! flock -n 9; then
-	echo "# waiting for another selftests/run.sh in this tree to finish"
-	flock 9
-fi
-rm -rf "$check"
-mkdir -p "$check/host"
-
-section build
-start=$(date +%s)
-if ! logged "$check/build.log" make -j"$(nproc)" -C "$repo" all selftests; then
-	[ -z "$verbose" ] && tail -n 60 "$check/build.log"
-	fail_harness "build (log: build/check/build.log)"
-	finish
-fi
-echo "# build: $(($(date +%s) - start))s"
-
-# Names that are not host tests are left for the VM.
-vm_wanted=("${wanted[@]}")
-while read -r name cmd; do
-	for i in "${!vm_wanted[@]}"; do
-		[ "${vm_wanted[$i]}" = "$name" ] && unset "vm_wanted[$i]"
-	done
-done < <(host_tests)
-run_vms=
-[ ${#wanted[@]} -eq 0 ] || [ ${#vm_wanted[@]} -gt 0 ] && run_vms=1
-
-# The debug kernel builds (or comes from its cache) in the background, under
-# nice -n 19, while the host tests and the Debian lane run: the Debian
-# VM leaves much of the two CPUs idle (its vCPUs halt while the tests wait
-# on timers and emulated processes), and the build takes what it leaves.
-debug_kernel_pid=
-if [ -n "$run_vms" ] && lane debug; then
-	debug_kernel_start=$(date +%s)
-	scripts/debug-kernel.sh >"$check/debug-kernel.dir" 2>"$check/debug-kernel.log" &
-	debug_kernel_pid=$!
-fi
-
-section "host tests"
-start=$(date +%s)
-while read -r name cmd; do
-	is_wanted "$name" || continue
-	t0=$(date +%s)
-	# shellcheck disable=SC2086 # cmd is a word list from host_tests
-	logged "$check/host/$name.log" timeout -k 10 "$test_timeout" $cmd </dev/null
-	echo "$? $(($(date +%s) - t0))" >"$check/host/$name.status"
-	evaluate "$name" "$check/host/$name.log" "$check/host/$name.status"
-done < <(host_tests)
-echo "# host tests: $(($(date +%s) - start))s"
-
-# run_vm_lane PREFIX DIR [RUN-VM OPTION...] -- [RUN-GUEST OPTION...]: one
-# VM boot running the VM tests, results in DIR, each reported as PREFIXNAME.
-run_vm_lane()
+# boot_vm DIR SECONDS [RUN-VM OPTION...] -- [RUN-GUEST ARGUMENT...]: one VM
+# boot running run-guest.sh, results in DIR, "EXIT_STATUS SECONDS" in
+# DIR.status.
+boot_vm()
 {
-	local prefix=$1 vm=$2 vm_status log name rel
-	local vm_args=(-t "$vm_timeout" -r "$vm")
+	local vm=$1 limit=$2 vm_args
 	shift 2
+	vm_args=(-t "$limit" -r "$vm")
 	while [ "$1" != -- ]; do
 		vm_args+=("$1")
 		shift
 	done
 	shift
-	rel=${vm#"$repo"/}
 	[ -z "$verbose" ] && vm_args+=(-q)
-	selftests/vm/run-vm.sh "${vm_args[@]}" -- \
-		selftests/run-guest.sh "$@" "${vm_wanted[@]}"
-	vm_status=$?
+	selftests/vm/run-vm.sh "${vm_args[@]}" -- selftests/run-guest.sh "$@"
+	echo "$? $limit" >"$vm.status"
+}
+
+# report_vm PREFIX DIR: count the results of boot_vm's run in DIR, each
+# reported as PREFIXNAME.
+report_vm()
+{
+	local prefix=$1 vm=$2 vm_status limit log name rel=${2#"$repo"/}
+
+	read -r vm_status limit <"$vm.status"
 	if [ "$vm_status" -eq 124 ] || [ "$vm_status" -eq 125 ]; then
-		fail_harness "${prefix}VM $([ "$vm_status" -eq 124 ] && echo "timed out after ${vm_timeout}s" ||
+		fail_harness "${prefix}VM $([ "$vm_status" -eq 124 ] && echo "timed out after ${limit}s" ||
 			echo "died") (log: $rel/console.log)"
 		[ -z "$verbose" ] && tail -n 60 "$vm/console.log" | sed 's/^/    /'
 	fi
@@ -243,27 +201,114 @@ run_vm_lane()
 	fi
 }
 
+# The debug lane's tests: those named on the command line, or every VM test
+# with DEBUG_TESTS=all, or else selftests/debug-set's.
+debug_tests()
+{
+	if [ ${#wanted[@]} -gt 0 ]; then
+		echo "${vm_wanted[@]}"
+	elif [ "$debug_set" != all ]; then
+		sed 's/#.*//' selftests/debug-set | xargs
+	fi
+}
+
+# debug_lane: build (or find) the debug kernel and its module, then boot it.
+# Runs in the background; what it did goes to stdout, for the report.
+debug_lane()
+{
+	local start kdir
+
+	start=$(date +%s)
+	kdir=$(scripts/debug-kernel.sh 2>"$check/debug-kernel.log") || return
+	echo "debug kernel $(cat "$kdir/kernelrelease"): $(($(date +%s) - start))s"
+	start=$(date +%s)
+	make -C "$repo" module-debug >"$check/debug-module.log" 2>&1 || return
+	echo "debug module: $(($(date +%s) - start))s"
+	# The tests run what the main build makes.
+	while [ ! -e "$check/build.ok" ]; do
+		kill -0 $$ 2>/dev/null || return
+		sleep 2
+	done
+	start=$(date +%s)
+	# shellcheck disable=SC2046 # debug_tests prints a word list
+	boot_vm "$check/debug-vm" "$debug_vm_timeout" -k "$kdir" -- \
+		-t "$debug_test_timeout" -m build/debug/xrelay.ko -l debug -x native \
+		-s "$debug_time_scale" $(debug_tests)
+	echo "debug VM: $(($(date +%s) - start))s"
+}
+
+# One run at a time per tree: a second one would delete the first's logs.
+mkdir -p "$repo/build"
+exec 9>"$repo/build/check.lock"
+if ! flock -n 9; then
+	echo "# waiting for another selftests/run.sh in this tree to finish"
+	flock 9
+fi
+rm -rf "$check"
+mkdir -p "$check/host"
+
+# Names that are not host tests are left for the VM.
+vm_wanted=("${wanted[@]}")
+while read -r name cmd; do
+	for i in "${!vm_wanted[@]}"; do
+		[ "${vm_wanted[$i]}" = "$name" ] && unset "vm_wanted[$i]"
+	done
+done < <(host_tests)
+run_vms=
+[ ${#wanted[@]} -eq 0 ] || [ ${#vm_wanted[@]} -gt 0 ] && run_vms=1
+
+# The debug lane runs beside everything else: its kernel builds (or comes
+# from its cache) under nice -n 19 while the build, the host tests and the
+# Debian lane run, then its VM boots, each VM in one emulator thread, one
+# per core. It runs in a process group of its own (set -m), ended with the
+# run.
+debug_pid=
+if [ -n "$run_vms" ] && lane debug; then
+	set -m
+	debug_lane >"$check/debug-lane.log" 2>&1 &
+	debug_pid=$!
+	set +m
+	trap 'exit 1' INT TERM HUP
+	trap 'kill -- -"$debug_pid" 2>/dev/null' EXIT
+fi
+
+section build
+start=$(date +%s)
+if ! logged "$check/build.log" make -j"$(nproc)" -C "$repo" all selftests; then
+	[ -z "$verbose" ] && tail -n 60 "$check/build.log"
+	fail_harness "build (log: build/check/build.log)"
+	finish
+fi
+echo "# build: $(($(date +%s) - start))s"
+touch "$check/build.ok"
+
+section "host tests"
+start=$(date +%s)
+while read -r name cmd; do
+	is_wanted "$name" || continue
+	t0=$(date +%s)
+	# shellcheck disable=SC2086 # cmd is a word list from host_tests
+	logged "$check/host/$name.log" timeout -k 10 "$test_timeout" $cmd </dev/null
+	echo "$? $(($(date +%s) - t0))" >"$check/host/$name.status"
+	evaluate "$name" "$check/host/$name.log" "$check/host/$name.status"
+done < <(host_tests)
+echo "# host tests: $(($(date +%s) - start))s"
+
 # Boot the VMs unless every requested test was a host test.
 if [ -n "$run_vms" ]; then
 	if lane debian; then
 		section "VM tests"
 		start=$(date +%s)
-		run_vm_lane "" "$check/vm" -- -t "$test_timeout"
+		boot_vm "$check/vm" "$vm_timeout" -- -t "$test_timeout" "${vm_wanted[@]}"
 		echo "# VM tests: $(($(date +%s) - start))s"
+		report_vm "" "$check/vm"
 	fi
 	if lane debug; then
-		section "debug kernel"
-		start=$(date +%s)
-		if wait "$debug_kernel_pid" && kdir=$(cat "$check/debug-kernel.dir") &&
-			logged "$check/debug-module.log" make -C "$repo" module-debug; then
-			echo "# debug kernel $(cat "$kdir/kernelrelease"): $((start - debug_kernel_start))s" \
-				"alongside the tests before, $(($(date +%s) - start))s more with the module"
-			section "debug: VM tests"
-			start=$(date +%s)
-			vm_timeout=$debug_vm_timeout run_vm_lane debug: "$check/debug-vm" -k "$kdir" -- \
-				-t "$debug_test_timeout" -m build/debug/xrelay.ko -l debug -x native \
-				-s "$debug_time_scale"
-			echo "# debug: VM tests: $(($(date +%s) - start))s"
+		section "debug: VM tests"
+		[ -n "$debug_pid" ] && wait "$debug_pid"
+		sed -E 's/^(# )?/# /' "$check/debug-lane.log"
+		if [ -f "$check/debug-vm.status" ]; then
+			report_vm debug: "$check/debug-vm"
 		else
 			tail -n 30 "$check/debug-kernel.log" "$check/debug-module.log" 2>/dev/null
 			fail_harness "debug: kernel or module build" \
