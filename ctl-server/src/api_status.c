@@ -148,6 +148,24 @@ static void relay_metrics(struct evbuffer *b, const struct state *st)
 			       st->relays[i]->report.sessions);
 }
 
+static void connection_metrics(struct evbuffer *b, const struct conn_stats *s)
+{
+	metric(b, "connections_open", "gauge", "Client connections open.");
+	evbuffer_add_printf(b, "xrelay_ctld_connections_open %u\n", s->open);
+	metric(b, "connections_accepted_total", "counter", "Client connections accepted.");
+	evbuffer_add_printf(b, "xrelay_ctld_connections_accepted_total %" PRIu64 "\n", s->accepted);
+	metric(b, "connections_closed_total", "counter",
+	       "Connections ctld closed: over the per-source limit, or without a whole request by the deadline.");
+	evbuffer_add_printf(b, "xrelay_ctld_connections_closed_total{reason=\"source-limit\"} %" PRIu64 "\n"
+			    "xrelay_ctld_connections_closed_total{reason=\"deadline\"} %" PRIu64 "\n",
+			    s->refused_source, s->timed_out);
+	metric(b, "accept_pauses_total", "counter",
+	       "Times accepting paused: accept() failed (out of descriptors), or the connection limit was reached.");
+	evbuffer_add_printf(b, "xrelay_ctld_accept_pauses_total{reason=\"accept-error\"} %" PRIu64 "\n"
+			    "xrelay_ctld_accept_pauses_total{reason=\"connection-limit\"} %" PRIu64 "\n",
+			    s->accept_errors, s->paused_full);
+}
+
 void api_metrics(struct ctld *c, struct evhttp_request *req)
 {
 	struct evbuffer *b = evbuffer_new();
@@ -201,6 +219,7 @@ void api_metrics(struct ctld *c, struct evhttp_request *req)
 	for (i = 1; i < 6; i++)
 		evbuffer_add_printf(b, "xrelay_ctld_http_responses_total{class=\"%zuxx\"} %" PRIu64 "\n",
 				    i, s->http_by_class[i]);
+	connection_metrics(b, conn_guard_stats(c->conns));
 	relay_metrics(b, &c->state);
 	len = evbuffer_get_length(b);
 	http_reply_buf(c, req, 200, "text/plain; version=0.0.4",

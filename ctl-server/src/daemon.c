@@ -261,6 +261,7 @@ int daemon_run(const struct daemon_opts *opts)
 
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit();
+	conn_log_libevent();
 	c.base = event_base_new();
 	if (!c.base)
 		die_oom();

@@ -5,6 +5,7 @@
 #include <event2/event.h>
 #include <openssl/ssl.h>
 
+#include "conn.h"
 #include "state.h"
 #include "store.h"
 
@@ -14,6 +15,7 @@ struct daemon_opts {
 	const char *cert, *key, *ca;
 	const char *db;
 	const char *ready_file;
+	struct conn_limits conn;	/* max 0: from the descriptor limit */
 };
 
 #define RELOAD_ERRORS_KEPT 50
@@ -35,6 +37,7 @@ struct ctld {
 	struct state state;
 	struct store *store;
 	struct evhttp *http;
+	struct conn_guard *conns;
 	SSL_CTX *ssl;
 	struct reloader *reloader;
 	struct event *sweep;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "config.h"
@@ -230,6 +231,7 @@ static void dispatch(struct evhttp_request *req, void *arg)
 	struct peer p;
 	int n;
 
+	conn_request_started(req);
 	if (!get_peer(req, &p)) {
 		http_reply_error(c, req, 403, "no verified client certificate");
 		return;
@@ -239,19 +241,22 @@ static void dispatch(struct evhttp_request *req, void *arg)
 		http_reply_error(c, req, 404, "no such resource or method");
 }
 
-static struct bufferevent *make_tls_bufferevent(struct event_base *base, void *arg)
-{
-	struct ctld *c = arg;
-	SSL *ssl = SSL_new(c->ssl);
-	struct bufferevent *bev;
+/*
+ * Descriptors kept back from connections for everything else ctld opens:
+ * the store, the configuration's files, inotify, the log.
+ */
+#define FD_RESERVE 64
 
-	if (!ssl)
-		return NULL;
-	bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
-					     BEV_OPT_CLOSE_ON_FREE);
-	if (bev)
-		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-	return bev;
+/* The most connections the descriptor limit leaves room for. */
+static unsigned fd_max_connections(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY)
+		return 1000000;
+	if (rl.rlim_cur <= 2 * FD_RESERVE)
+		return rl.rlim_cur / 2;
+	return rl.rlim_cur - FD_RESERVE;
 }
 
 static int split_listen(const char *listen, char *host, size_t hostlen, unsigned *port)
@@ -288,6 +293,7 @@ int http_start(struct ctld *c, char *bound, size_t boundlen, char *err, size_t e
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
 	char host[INET6_ADDRSTRLEN], addr[INET6_ADDRSTRLEN];
+	struct conn_limits limits;
 	unsigned port;
 	int one = 1;
 
@@ -299,7 +305,6 @@ int http_start(struct ctld *c, char *bound, size_t boundlen, char *err, size_t e
 	c->http = evhttp_new(c->base);
 	if (!c->http)
 		die_oom();
-	evhttp_set_bevcb(c->http, make_tls_bufferevent, c);
 	evhttp_set_gencb(c->http, dispatch, c);
 	evhttp_set_allowed_methods(c->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE);
 	evhttp_set_timeout(c->http, IDLE_TIMEOUT);
@@ -311,6 +316,15 @@ int http_start(struct ctld *c, char *bound, size_t boundlen, char *err, size_t e
 			 evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 		return -1;
 	}
+	limits = c->opts->conn;
+	if (limits.max > fd_max_connections())
+		log_warn("--max-connections %u: the descriptor limit leaves room for %u, the limit used",
+			 limits.max, fd_max_connections());
+	if (!limits.max || limits.max > fd_max_connections())
+		limits.max = fd_max_connections();
+	c->conns = conn_guard_start(c->base, c->ssl, c->http, sock, &limits, err, errlen);
+	if (!c->conns)
+		return -1;
 	/*
 	 * Answers are small and written in pieces (TLS records for headers and
 	 * body): without this, Nagle and the peer's delayed ACK hold the last
@@ -340,4 +354,8 @@ void http_stop(struct ctld *c)
 	if (c->http)
 		evhttp_free(c->http);
 	c->http = NULL;
+	/* libevent finishes freeing the connections' bufferevents on its next turn. */
+	event_base_loop(c->base, EVLOOP_NONBLOCK);
+	conn_guard_stop(c->conns);
+	c->conns = NULL;
 }

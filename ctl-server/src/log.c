@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 
@@ -47,6 +48,29 @@ void log_err(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	log_line("error: ", fmt, ap);
+	va_end(ap);
+}
+
+void log_warn_limited(struct log_ratelimit *rl, const char *fmt, ...)
+{
+	struct timespec now;
+	va_list ap;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec != rl->second) {
+		if (rl->suppressed)
+			log_warn("%lu more like the last were not logged", rl->suppressed);
+		rl->second = now.tv_sec;
+		rl->lines = 0;
+		rl->suppressed = 0;
+	}
+	if (rl->lines >= LOG_BURST) {
+		rl->suppressed++;
+		return;
+	}
+	rl->lines++;
+	va_start(ap, fmt);
+	log_line("warning: ", fmt, ap);
 	va_end(ap);
 }
 

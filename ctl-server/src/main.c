@@ -3,6 +3,7 @@
  * xrelay-ctld: validates the YAML description of the relay fleet and
  * serves each relay its desired state over mutually authenticated HTTPS.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,8 @@ static void usage(FILE *f)
 	fputs("Usage: xrelay-ctld check PATH...\n"
 	      "       xrelay-ctld serve --config DIR --cert FILE --key FILE --ca FILE --db FILE\n"
 	      "                         [--listen ADDR:PORT] [--ready-file FILE] [--quiet]\n"
+	      "                         [--max-connections N] [--max-connections-per-source N]\n"
+	      "                         [--request-timeout SECONDS] [--idle-timeout SECONDS]\n"
 	      "       xrelay-ctld --help\n"
 	      "\n"
 	      "check   validate a configuration (directories of *.yaml files, or files);\n"
@@ -28,6 +31,15 @@ static void usage(FILE *f)
 	      "  --ca                 CA bundle client certificates must chain to (PEM)\n"
 	      "  --db                 SQLite file holding the allocations\n"
 	      "  --ready-file FILE    once listening, write the bound ADDR:PORT to FILE\n"
+	      "  --max-connections N  open connections at most (default and most: the\n"
+	      "                       descriptor limit less 64); past it, accepting pauses\n"
+	      "  --max-connections-per-source N\n"
+	      "                       per IPv4 address or IPv6 /64 (default 256); past it,\n"
+	      "                       a new connection is closed\n"
+	      "  --request-timeout S  a new connection's TLS handshake and first request,\n"
+	      "                       whole, within S seconds (default 10)\n"
+	      "  --idle-timeout S     the next request on a kept-alive connection, whole,\n"
+	      "                       within S seconds of the last answer (default 60)\n"
 	      "  --quiet              log only warnings and errors\n", f);
 }
 
@@ -52,6 +64,22 @@ static int cmd_check(int argc, char **argv)
 	return cfg ? 0 : 1;
 }
 
+static int parse_count(const char *option, const char *arg, unsigned *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || !v || v > 1000000) {
+		fprintf(stderr, "xrelay-ctld serve: %s must be a whole number from 1 to 1000000, got '%s'\n",
+			option, arg);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -63,10 +91,17 @@ static int cmd_serve(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "ready-file", required_argument, NULL, 'r' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "max-connections", required_argument, NULL, 'M' },
+		{ "max-connections-per-source", required_argument, NULL, 'S' },
+		{ "request-timeout", required_argument, NULL, 'T' },
+		{ "idle-timeout", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct daemon_opts o = { .listen = "[::]:8443" };
+	struct daemon_opts o = {
+		.listen = "[::]:8443",
+		.conn = { .per_source = 256, .request_deadline = 10, .idle_deadline = 60 },
+	};
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -79,6 +114,22 @@ static int cmd_serve(int argc, char **argv)
 		case 'd': o.db = optarg; break;
 		case 'r': o.ready_file = optarg; break;
 		case 'q': log_set_quiet(1); break;
+		case 'M':
+			if (parse_count("--max-connections", optarg, &o.conn.max))
+				return 2;
+			break;
+		case 'S':
+			if (parse_count("--max-connections-per-source", optarg, &o.conn.per_source))
+				return 2;
+			break;
+		case 'T':
+			if (parse_count("--request-timeout", optarg, &o.conn.request_deadline))
+				return 2;
+			break;
+		case 'I':
+			if (parse_count("--idle-timeout", optarg, &o.conn.idle_deadline))
+				return 2;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

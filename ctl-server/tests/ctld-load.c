@@ -6,7 +6,7 @@
  *                   (--relays a,b,... | --relay-prefix P --relay-count N)
  *                   --count N [--timeout S] [--observer C:K]
  *                   [--idle S --pid PID] [--trigger CMD | --trigger-post PATH:BODY --trigger-id C:K]
- *                   [--loop-until FILE] [--delta 1]
+ *                   [--loop-until FILE] [--delta 1] [--source-prefix A.B.C.]
  *   ctld-load alloc --url URL --ca CA --cert C --key K --count N --parallel P --body JSON
  *
  * poll holds COUNT long polls (spread over the relays), waits until ctld
@@ -16,7 +16,9 @@
  * every poller has had an answer to a poll sent after that, and checks
  * every poller ended on its relay's current generation. It prints one JSON
  * summary line; with --delta the held polls ask for delta states, and the
- * summary counts the answers that were deltas and the largest body. alloc makes COUNT allocations, PARALLEL at a time, and
+ * summary counts the answers that were deltas and the largest body. With
+ * --source-prefix, poller N connects from A.B.C.(N % 250 + 1), as relays
+ * on hosts of their own would (loopback has all of 127/8). alloc makes COUNT allocations, PARALLEL at a time, and
  * prints "relay port_a port_b" per success.
  *
  * Every wait is bounded by a deadline far beyond what an idle machine
@@ -334,6 +336,7 @@ static void loop_done(CURLM *m, struct poller *p, CURLcode rc)
 static int cmd_poll(int argc, char **argv)
 {
 	const char *cert = NULL, *key = NULL, *trigger = NULL, *prefix = NULL;
+	const char *source_prefix = NULL;
 	char *mint_arg = NULL, *obs_arg = NULL, *post_arg = NULL, *post_id = NULL, *relay_list = NULL;
 	int count = 1, idle = 0, pid = 0, relay_count = 0, i, codes[3] = { 0 }, deltas = 0;
 	size_t bytes_max = 0;
@@ -366,6 +369,7 @@ static int cmd_poll(int argc, char **argv)
 		else if (!strcmp(k, "--trigger-id")) post_id = strdup(v);
 		else if (!strcmp(k, "--loop-until")) loop_until = v;
 		else if (!strcmp(k, "--delta")) ask_delta = atoi(v);
+		else if (!strcmp(k, "--source-prefix")) source_prefix = v;
 		else die("unknown option");
 	}
 	if (!url || !ca || count < 1 || (!relay_list && !prefix))
@@ -415,6 +419,12 @@ static int cmd_poll(int argc, char **argv)
 		p[i].relay = i % n_relays;
 		p[i].h = curl_easy_init();
 		setup(p[i].h, &idents[p[i].relay]);
+		if (source_prefix) {
+			char source[64];
+
+			snprintf(source, sizeof(source), "host!%s%d", source_prefix, i % 250 + 1);
+			curl_easy_setopt(p[i].h, CURLOPT_INTERFACE, source);
+		}
 		curl_easy_setopt(p[i].h, CURLOPT_PRIVATE, &p[i]);
 		curl_easy_setopt(p[i].h, CURLOPT_WRITEFUNCTION, count_body);
 		curl_easy_setopt(p[i].h, CURLOPT_WRITEDATA, &p[i]);

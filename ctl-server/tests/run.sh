@@ -62,6 +62,7 @@ done
 part invalid invalid_corpus
 part fuzz fuzz
 part integration "$here/integration.sh"
+part flood "$here/flood.sh"
 
 awk '
 	/^(not )?ok / {
