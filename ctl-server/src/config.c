@@ -681,7 +681,13 @@ static void parse_file(struct config *cfg, const char *path, struct diags *diags
 	size_t off = 0;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * Non-blocking, so that a FIFO (or a symlink to one) cannot hold the
+	 * open until someone writes to it; anything but a regular file is
+	 * refused below. Symlinks to regular files are followed: a checkout
+	 * may hold them.
+	 */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		file_error(diags, path, strerror(errno));
 		return;

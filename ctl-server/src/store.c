@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "store.h"
 
 struct store {
 	sqlite3 *db;
+	int lock_fd;		/* holds the single-writer lock */
 	sqlite3_stmt *insert, *set_expiry, *delete;
 };
 
@@ -27,11 +32,38 @@ static const char schema[] =
 	" allow_a TEXT, allow_b TEXT,"
 	" created INTEGER NOT NULL, expires INTEGER NOT NULL);";
 
+/*
+ * One database, one writer: ports are chosen from memory, so a second ctld
+ * on the same file would hand out the same ports. A flock() on the file
+ * (independent of SQLite's own fcntl() locks, and released when the
+ * process dies however it dies) keeps the second one out.
+ */
+static int lock_store(struct store *s, const char *path, char *err, size_t errlen)
+{
+	s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (s->lock_fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(s->lock_fd, LOCK_EX | LOCK_NB)) {
+		snprintf(err, errlen, "%s: %s", path, errno == EWOULDBLOCK ?
+			 "in use by another xrelay-ctld; one database has one writer" :
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 struct store *store_open(const char *path, char *err, size_t errlen)
 {
 	struct store *s = xcalloc(1, sizeof(*s));
 	char *msg = NULL;
 
+	s->lock_fd = -1;
+	if (lock_store(s, path, err, errlen)) {
+		store_close(s);
+		return NULL;
+	}
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		goto fail;
@@ -62,6 +94,8 @@ void store_close(struct store *s)
 	sqlite3_finalize(s->set_expiry);
 	sqlite3_finalize(s->delete);
 	sqlite3_close(s->db);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
 	free(s);
 }
 

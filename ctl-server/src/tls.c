@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tls.h"
 
@@ -12,6 +14,26 @@ static void ssl_err(char *err, size_t errlen, const char *what, const char *file
 
 	ERR_error_string_n(ERR_get_error(), buf, sizeof(buf));
 	snprintf(err, errlen, "%s %s: %s", what, file, buf);
+}
+
+/*
+ * A key others may read is a key others may have: refused, as ssh does.
+ * Its group may (Debian keeps keys 0640 in the ssl-cert group).
+ */
+static int key_exposed(const char *key, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(key, &st)) {
+		snprintf(err, errlen, "cannot load key %s: %s", key, strerror(errno));
+		return -1;
+	}
+	if (st.st_mode & S_IRWXO) {
+		snprintf(err, errlen, "key %s is accessible to others (mode %04o): chmod o-rwx it",
+			 key, (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	return 0;
 }
 
 SSL_CTX *tls_server_ctx(const char *cert, const char *key, const char *ca,
@@ -25,6 +47,16 @@ SSL_CTX *tls_server_ctx(const char *cert, const char *key, const char *ca,
 	}
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+	/*
+	 * TLS 1.2 only with forward secrecy and an AEAD (TLS 1.3 has nothing
+	 * else): no static RSA key exchange, no CBC, no SHA-1.
+	 */
+	if (SSL_CTX_set_cipher_list(ctx, "ECDHE+AESGCM:ECDHE+CHACHA20") != 1) {
+		ssl_err(err, errlen, "cannot set", "the TLS 1.2 ciphers");
+		goto fail;
+	}
+	if (key_exposed(key, err, errlen))
+		goto fail;
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
 		ssl_err(err, errlen, "cannot load certificate", cert);
 		goto fail;

@@ -85,6 +85,43 @@ check "tls: a certificate from another CA is refused" \
 check "tls: a server-only certificate cannot act as a client" \
 	bash -c "! curl -sS -m 5 -o /dev/null --cacert '$pki/ca.pem' --cert '$pki/serveronly.pem' --key '$pki/serveronly.key' $base/v1/relays/fra1/state 2>/dev/null"
 
+# s_client CIPHER-OPTIONS...: does a handshake with these options succeed?
+s_client() {
+	echo | timeout 20 openssl s_client -connect "127.0.0.1:$port" -CAfile "$pki/ca.pem" \
+		-cert "$pki/$FRA1.pem" -key "$pki/$FRA1.key" "$@" 2>&1 | grep -q '^New, TLS'
+}
+check "tls: TLS 1.3 is offered" s_client -tls1_3
+check "tls: TLS 1.2 with ECDHE and AES-GCM is offered" \
+	s_client -tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256
+no_s_client() { ! s_client "$@"; }
+check "tls: TLS 1.2 with CBC and SHA-1 is refused" no_s_client -tls1_2 -cipher ECDHE-ECDSA-AES128-SHA
+
+# --- what ctld refuses to start with -----------------------------------------
+# refused DESC MESSAGE SERVE-ARGS...: ctld exits 1 at once, saying MESSAGE.
+refused() {
+	local desc=$1 msg=$2 out rc
+	shift 2
+	out=$(timeout 30 "$CTLD" serve --config "$cfg" --listen 127.0.0.1:0 --ca "$pki/ca.pem" \
+		--cert "$pki/server.pem" "$@" 2>&1)
+	rc=$?
+	if [ $rc -eq 1 ] && echo "$out" | grep -qF -- "$msg"; then
+		pass "$desc"
+	else
+		fail "$desc: exit $rc"
+		echo "$out" | sed 's/^/# /' | tail -5
+	fi
+}
+refused "store: a second ctld on the same database is refused" \
+	"in use by another xrelay-ctld; one database has one writer" --key "$pki/server.key" --db "$db"
+check "store: the first ctld still serves" test "$(code $FRA1 "$base/v1/relays/fra1/state")" = 200
+cp "$pki/server.key" "$work/open.key"
+chmod 644 "$work/open.key"
+refused "tls: a key others may read is refused" "is accessible to others (mode 0644)" \
+	--key "$work/open.key" --db "$work/other.db"
+chmod 640 "$work/open.key"
+check "tls: a key its group may read is accepted (Debian's ssl-cert convention)" \
+	bash -c "timeout 3 '$CTLD' serve --config '$cfg' --listen 127.0.0.1:0 --ca '$pki/ca.pem' --cert '$pki/server.pem' --key '$work/open.key' --db '$work/other.db' >/dev/null 2>&1; [ \$? -eq 124 ]"
+
 # --- relays see their own state only ---------------------------------------
 state=$(as $FRA1 "$base/v1/relays/fra1/state")
 check "relay: fra1 reads its state" \
@@ -216,6 +253,19 @@ check "reload: the last good configuration keeps serving" test "$(gen_of $FRA1 f
 check "reload: the error is logged with its position" grep -q 'zz-broken.yaml:3:9' "$log"
 rm "$cfg/zz-broken.yaml"
 check "reload: fixing the file makes the configuration valid again" \
+	wait_for 60 bash -c "curl -s -m 30 --cacert '$pki/ca.pem' --cert '$pki/$PROM.pem' --key '$pki/$PROM.key' $base/metrics | grep -q '^xrelay_ctld_config_valid 1$'"
+# A FIFO in the directory (git cannot hold one, a symlink can point at one)
+# must not freeze ctld waiting for a writer. Creating one is no inotify
+# event ctld watches for: SIGHUP reloads.
+mkfifo "$cfg/zz-fifo.yaml"
+kill -HUP "$pid"
+check "reload: a FIFO is refused as not a regular file, without waiting for a writer" \
+	wait_for 60 bash -c "curl -s -m 30 --cacert '$pki/ca.pem' --cert '$pki/$PROM.pem' --key '$pki/$PROM.key' $base/v1/status | grep -q 'zz-fifo.yaml: not a regular file'"
+check "reload: ctld answers with a FIFO in its directory" test "$(code $FRA1 "$base/v1/relays/fra1/state")" = 200
+check "check: a FIFO is refused at once" \
+	bash -c "timeout 10 '$CTLD' check '$cfg' | grep -q 'zz-fifo.yaml: not a regular file'"
+rm "$cfg/zz-fifo.yaml"
+check "reload: without the FIFO the configuration is valid again" \
 	wait_for 60 bash -c "curl -s -m 30 --cacert '$pki/ca.pem' --cert '$pki/$PROM.pem' --key '$pki/$PROM.key' $base/metrics | grep -q '^xrelay_ctld_config_valid 1$'"
 before=$(as $PROM "$base/metrics" | awk '/^xrelay_ctld_config_reloads_total{result="ok"}/ { print $2 }')
 kill -HUP "$pid"
