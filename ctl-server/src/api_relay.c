@@ -186,11 +186,18 @@ static const char *check_report(json_t *body)
  * table, others update it (null removes a session). A change with no table
  * to apply it to, as after ctld restarted, is refused with 409 so that the
  * agent sends a complete report next.
+ *
+ * Only sessions of the relay's current document are kept, so that no
+ * report can grow ctld's memory (or its metrics) past what ctld itself
+ * sent: names it does not hold, as in a report a generation behind, are
+ * counted and dropped, and so are names the document has lost since.
  */
-static bool merge_sessions(struct relay_report *r, json_t *sessions, bool complete)
+static bool merge_sessions(struct ctld *c, struct relay_state *rs, json_t *sessions,
+			   bool complete)
 {
+	struct relay_report *r = &rs->report;
 	const char *k;
-	json_t *v;
+	json_t *v, *tmp;
 
 	if (!sessions)
 		return true;
@@ -203,9 +210,15 @@ static bool merge_sessions(struct relay_report *r, json_t *sessions, bool comple
 	json_object_foreach(sessions, k, v) {
 		if (json_is_null(v))
 			json_object_del(r->sessions, k);
-		else
+		else if (state_shows(rs, k))
 			json_object_set(r->sessions, k, v);
+		else
+			c->stats.report_sessions_dropped++;
 	}
+	if (json_object_size(r->sessions) > state_shown_count(rs))
+		json_object_foreach_safe(r->sessions, tmp, k, v)
+			if (!state_shows(rs, k))
+				json_object_del(r->sessions, k);
 	return true;
 }
 
@@ -232,7 +245,8 @@ void api_relay_report(struct ctld *c, struct evhttp_request *req, const struct p
 		return;
 	}
 	r = &rs->report;
-	if (!merge_sessions(r, json_object_get(body, "sessions"),
+	state_current(&c->state, rs);
+	if (!merge_sessions(c, rs, json_object_get(body, "sessions"),
 			    json_is_true(json_object_get(body, "complete")))) {
 		http_reply_error(c, req, 409, "ctld holds no session counters for relay '%s': send a complete report",
 				 relay);

@@ -215,6 +215,10 @@ void api_metrics(struct ctld *c, struct evhttp_request *req)
 			    s->states_full, s->states_delta);
 	metric(b, "reports_total", "counter", "Reports received from relays.");
 	evbuffer_add_printf(b, "xrelay_ctld_reports_total %" PRIu64 "\n", s->reports);
+	metric(b, "report_sessions_dropped_total", "counter",
+	       "Sessions in relays' reports that their documents do not hold, dropped.");
+	evbuffer_add_printf(b, "xrelay_ctld_report_sessions_dropped_total %" PRIu64 "\n",
+			    s->report_sessions_dropped);
 	metric(b, "http_responses_total", "counter", "HTTP responses by status class.");
 	for (i = 1; i < 6; i++)
 		evbuffer_add_printf(b, "xrelay_ctld_http_responses_total{class=\"%zuxx\"} %" PRIu64 "\n",

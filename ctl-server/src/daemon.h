@@ -26,6 +26,7 @@ struct ctld_stats {
 	uint64_t allocs_created, allocs_refused, allocs_released, allocs_expired;
 	uint64_t allocs_reclaimed;
 	uint64_t reports;
+	uint64_t report_sessions_dropped;	/* not in the relay's document */
 	uint64_t http_by_class[6];	/* index: status / 100 */
 	uint64_t polls_answered, polls_timed_out, polls_abandoned;
 	uint64_t states_full, states_delta;	/* documents served, by kind */

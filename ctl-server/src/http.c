@@ -18,7 +18,11 @@
 #include "http.h"
 #include "log.h"
 
-#define MAX_BODY	(1 << 20)
+/*
+ * The largest report an agent sends: 4000 sessions and 4096 networks of
+ * about 260 bytes each, 100 errors of 1000 bytes, 64 counters (2.2 MB).
+ */
+#define MAX_BODY	(4 << 20)
 #define MAX_HEADERS	(16 << 10)
 #define IDLE_TIMEOUT	60	/* seconds a keep-alive connection may sit idle */
 

@@ -429,6 +429,16 @@ static void show_cached(struct relay_state *rs, const char *name)
 		e->stamp = rs->shown_stamp;
 }
 
+bool state_shows(const struct relay_state *rs, const char *session)
+{
+	return hm_get_str(&rs->shown, session) != NULL;
+}
+
+size_t state_shown_count(const struct relay_state *rs)
+{
+	return rs->shown.len;
+}
+
 static void shown_free(struct shown_session *e)
 {
 	free(e->name);

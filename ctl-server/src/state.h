@@ -139,6 +139,9 @@ void state_refresh_relay(struct state *st, struct relay_state *rs);
 void state_current(struct state *st, struct relay_state *rs);
 /* Render every stale relay. */
 void state_settle(struct state *st);
+/* Is @session in rs's document as last rendered (see state_current)? */
+bool state_shows(const struct relay_state *rs, const char *session);
+size_t state_shown_count(const struct relay_state *rs);
 
 static inline bool port_used(const struct relay_state *rs, uint16_t port)
 {

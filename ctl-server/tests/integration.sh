@@ -200,6 +200,24 @@ check "report: a bad session entry is refused (400)" \
 check "status: per-session and per-network counters of the relay" \
 	test "$(as $PROM "$base/v1/status" | json '[(r["report"]["sessions"], r["report"]["networks"]) for r in d["relays"] if r["name"]=="fra1"][0]')" = \
 	"({'corp-hq-branch1': {'a_packets': 9, 'b_packets': 2}}, {'corp': {'sessions': 2, 'packets': 7}})"
+# A relay (a compromised host, a buggy agent) sending names its document
+# does not hold: ten reports of 20 000 each grow nothing.
+bogus_report() { # FIRST
+	python3 -c "
+import json, sys
+first = int(sys.argv[1])
+s = {'bogus-%06d' % i: {'a_packets': i} for i in range(first, first + 20000)}
+print(json.dumps({'generation': $g, 'sessions': s}))" "$1" > "$work/bogus.json"
+	code $FRA1 -X POST --data-binary @"$work/bogus.json" "$base/v1/relays/fra1/report"
+}
+bogus_codes=$(for i in $(seq 0 9); do bogus_report $((i * 20000)); echo; done | sort -u | xargs)
+check "report: names the relay's document does not hold are dropped, the rest taken (204)" \
+	test "$bogus_codes" = 204
+check "report: after 200 000 of them the relay's table holds its own session only" \
+	test "$(as $PROM "$base/v1/status" | json '[len(r["report"]["sessions"]) for r in d["relays"] if r["name"]=="fra1"][0]')" = 1
+check "metrics: the dropped names are counted, not exported" \
+	bash -c "curl -s -m 30 --cacert '$pki/ca.pem' --cert '$pki/$PROM.pem' --key '$pki/$PROM.key' $base/metrics > '$work/metrics' &&
+		grep -q '^xrelay_ctld_report_sessions_dropped_total 200000$' '$work/metrics' && ! grep -q bogus- '$work/metrics'"
 object_metrics_exported() {
 	as $PROM "$base/metrics" > "$work/metrics" &&
 	grep -q '^xrelay_ctld_relay_session_reported{relay="fra1",session="corp-hq-branch1",counter="a_packets"} 9$' "$work/metrics" &&
