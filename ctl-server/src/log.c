@@ -14,12 +14,24 @@ void log_set_quiet(int q)
 	quiet = q;
 }
 
-static void log_line(const char *level, const char *fmt, va_list ap)
+/*
+ * Under systemd (JOURNAL_STREAM set), each line starts with its syslog
+ * priority, <3> error, <4> warning, <6> info, which journald takes as the
+ * line's priority (`journalctl -p warning`); elsewhere with the program's
+ * name and the level in words.
+ */
+static void log_line(int priority, const char *level, const char *fmt, va_list ap)
 {
+	static int journal = -1;
 	char buf[1024];
 
+	if (journal < 0)
+		journal = getenv("JOURNAL_STREAM") != NULL;
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	fprintf(stderr, "xrelay-ctld: %s%s\n", level, buf);
+	if (journal)
+		fprintf(stderr, "<%d>%s\n", priority, buf);
+	else
+		fprintf(stderr, "xrelay-ctld: %s%s\n", level, buf);
 }
 
 void log_info(const char *fmt, ...)
@@ -29,7 +41,7 @@ void log_info(const char *fmt, ...)
 	if (quiet)
 		return;
 	va_start(ap, fmt);
-	log_line("", fmt, ap);
+	log_line(6, "", fmt, ap);
 	va_end(ap);
 }
 
@@ -38,7 +50,7 @@ void log_warn(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_line("warning: ", fmt, ap);
+	log_line(4, "warning: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -47,7 +59,7 @@ void log_err(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_line("error: ", fmt, ap);
+	log_line(3, "error: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -70,7 +82,7 @@ void log_warn_limited(struct log_ratelimit *rl, const char *fmt, ...)
 	}
 	rl->lines++;
 	va_start(ap, fmt);
-	log_line("warning: ", fmt, ap);
+	log_line(4, "warning: ", fmt, ap);
 	va_end(ap);
 }
 

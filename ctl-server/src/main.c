@@ -20,7 +20,7 @@ static void usage(FILE *f)
 	      "                         [--listen ADDR:PORT] [--ready-file FILE] [--quiet]\n"
 	      "                         [--max-connections N] [--max-connections-per-source N]\n"
 	      "                         [--request-timeout SECONDS] [--idle-timeout SECONDS]\n"
-	      "       xrelay-ctld --help\n"
+	      "       xrelay-ctld --help | --version\n"
 	      "\n"
 	      "check   validate a configuration (directories of *.yaml files, or files);\n"
 	      "        print every problem as FILE:LINE:COLUMN: MESSAGE; exit 1 if any\n"
@@ -151,6 +151,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("xrelay-ctld %s\n", XRELAY_VERSION);
 		return 0;
 	}
 	if (!strcmp(argv[1], "check"))

@@ -96,6 +96,13 @@ check "tls: TLS 1.2 with ECDHE and AES-GCM is offered" \
 no_s_client() { ! s_client "$@"; }
 check "tls: TLS 1.2 with CBC and SHA-1 is refused" no_s_client -tls1_2 -cipher ECDHE-ECDSA-AES128-SHA
 
+# --- the command line and the log -------------------------------------------
+check "cli: --version names the release" \
+	test "$("$CTLD" --version)" = "xrelay-ctld $(cat "$here/../../VERSION")"
+check "log: under journald each line carries its syslog priority" \
+	bash -c "JOURNAL_STREAM=8:1 '$CTLD' serve --config '$work/none' --cert x --key x --ca x --db '$work/none.db' 2>&1 |
+		grep -q '^<3>configuration $work/none refused'"
+
 # --- what ctld refuses to start with -----------------------------------------
 # refused DESC MESSAGE SERVE-ARGS...: ctld exits 1 at once, saying MESSAGE.
 refused() {
