@@ -223,6 +223,15 @@ void api_metrics(struct ctld *c, struct evhttp_request *req)
 	for (i = 1; i < 6; i++)
 		evbuffer_add_printf(b, "xrelay_ctld_http_responses_total{class=\"%zuxx\"} %" PRIu64 "\n",
 				    i, s->http_by_class[i]);
+	metric(b, "tls_cert_expiry_timestamp_seconds", "gauge",
+	       "When the server certificate new connections get expires.");
+	evbuffer_add_printf(b, "xrelay_ctld_tls_cert_expiry_timestamp_seconds %" PRId64 "\n",
+			    tls_cert_expiry(c->ssl));
+	metric(b, "tls_reloads_total", "counter",
+	       "Reloads of the TLS credentials (SIGHUP or a file changed), by result.");
+	evbuffer_add_printf(b, "xrelay_ctld_tls_reloads_total{result=\"ok\"} %" PRIu64 "\n"
+			    "xrelay_ctld_tls_reloads_total{result=\"error\"} %" PRIu64 "\n",
+			    s->tls_reloads_ok, s->tls_reloads_failed);
 	connection_metrics(b, conn_guard_stats(c->conns));
 	relay_metrics(b, &c->state);
 	len = evbuffer_get_length(b);

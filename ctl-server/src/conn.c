@@ -341,6 +341,11 @@ void conn_guard_stop(struct conn_guard *g)
 		guard_free(g);
 }
 
+void conn_guard_set_ssl_ctx(struct conn_guard *g, SSL_CTX *ssl_ctx)
+{
+	g->ssl_ctx = ssl_ctx;
+}
+
 const struct conn_stats *conn_guard_stats(const struct conn_guard *g)
 {
 	return &g->stats;

@@ -49,6 +49,8 @@ struct conn_guard *conn_guard_start(struct event_base *base, SSL_CTX *ssl_ctx,
 				    struct evhttp *http, struct evhttp_bound_socket *sock,
 				    const struct conn_limits *limits, char *err, size_t errlen);
 void conn_guard_stop(struct conn_guard *g);
+/* New connections get this context (open ones keep theirs). */
+void conn_guard_set_ssl_ctx(struct conn_guard *g, SSL_CTX *ssl_ctx);
 
 /* A request of this connection is being handled: no deadline until answered. */
 void conn_request_started(struct evhttp_request *req);

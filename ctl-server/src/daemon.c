@@ -205,8 +205,8 @@ static int start(struct ctld *c)
 		state_refresh_relay(&c->state, c->state.relays[i]);
 	c->state.defer_idle = true;
 
-	c->ssl = tls_server_ctx(c->opts->cert, c->opts->key, c->opts->ca, err, sizeof(err));
-	if (!c->ssl) {
+	c->creds = credentials_start(c, err, sizeof(err));
+	if (!c->creds) {
 		log_err("%s", err);
 		return -1;
 	}
@@ -245,6 +245,7 @@ static void stop(struct ctld *c)
 		event_free(c->settle);
 	reload_stop(c->reloader);
 	http_stop(c);
+	credentials_stop(c->creds);
 	c->state.hooks = (struct state_hooks){ 0 };
 	state_free(&c->state);
 	store_close(c->store);

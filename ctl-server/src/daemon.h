@@ -6,6 +6,7 @@
 #include <openssl/ssl.h>
 
 #include "conn.h"
+#include "credentials.h"
 #include "state.h"
 #include "store.h"
 
@@ -13,6 +14,7 @@ struct daemon_opts {
 	const char *config_dir;
 	const char *listen;
 	const char *cert, *key, *ca;
+	const char *crl;		/* or NULL */
 	const char *db;
 	const char *ready_file;
 	struct conn_limits conn;	/* max 0: from the descriptor limit */
@@ -25,6 +27,7 @@ struct ctld_stats {
 	uint64_t reloads_ok, reloads_failed;
 	uint64_t allocs_created, allocs_refused, allocs_released, allocs_expired;
 	uint64_t allocs_reclaimed;
+	uint64_t tls_reloads_ok, tls_reloads_failed;
 	uint64_t reports;
 	uint64_t report_sessions_dropped;	/* not in the relay's document */
 	uint64_t http_by_class[6];	/* index: status / 100 */
@@ -39,7 +42,8 @@ struct ctld {
 	struct store *store;
 	struct evhttp *http;
 	struct conn_guard *conns;
-	SSL_CTX *ssl;
+	SSL_CTX *ssl;			/* for new connections */
+	struct credentials *creds;
 	struct reloader *reloader;
 	struct event *sweep;
 	struct event *settle;		/* renders the relays a reload left stale */

@@ -17,7 +17,7 @@ static void usage(FILE *f)
 {
 	fputs("Usage: xrelay-ctld check PATH...\n"
 	      "       xrelay-ctld serve --config DIR --cert FILE --key FILE --ca FILE --db FILE\n"
-	      "                         [--listen ADDR:PORT] [--ready-file FILE] [--quiet]\n"
+	      "                         [--listen ADDR:PORT] [--ready-file FILE] [--quiet] [--crl FILE]\n"
 	      "                         [--max-connections N] [--max-connections-per-source N]\n"
 	      "                         [--request-timeout SECONDS] [--idle-timeout SECONDS]\n"
 	      "       xrelay-ctld --help | --version\n"
@@ -29,6 +29,8 @@ static void usage(FILE *f)
 	      "  --listen ADDR:PORT   where to listen (default [::]:8443; port 0 picks one)\n"
 	      "  --cert, --key        the server's certificate chain and key (PEM)\n"
 	      "  --ca                 CA bundle client certificates must chain to (PEM)\n"
+	      "  --crl FILE           CRLs (PEM) a client certificate must not be revoked by;\n"
+	      "                       certificates, CA and CRLs reload on SIGHUP or change\n"
 	      "  --db                 SQLite file holding the allocations\n"
 	      "  --ready-file FILE    once listening, write the bound ADDR:PORT to FILE\n"
 	      "  --max-connections N  open connections at most (default and most: the\n"
@@ -88,6 +90,7 @@ static int cmd_serve(int argc, char **argv)
 		{ "cert", required_argument, NULL, 'C' },
 		{ "key", required_argument, NULL, 'K' },
 		{ "ca", required_argument, NULL, 'A' },
+		{ "crl", required_argument, NULL, 'R' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "ready-file", required_argument, NULL, 'r' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -111,6 +114,7 @@ static int cmd_serve(int argc, char **argv)
 		case 'C': o.cert = optarg; break;
 		case 'K': o.key = optarg; break;
 		case 'A': o.ca = optarg; break;
+		case 'R': o.crl = optarg; break;
 		case 'd': o.db = optarg; break;
 		case 'r': o.ready_file = optarg; break;
 		case 'q': log_set_quiet(1); break;

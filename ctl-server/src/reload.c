@@ -132,6 +132,7 @@ static void on_sighup(evutil_socket_t fd, short what, void *arg)
 {
 	struct reloader *r = arg;
 
+	credentials_reload(r->c->creds, "SIGHUP");
 	ctld_reload(r->c, "SIGHUP");
 }
 

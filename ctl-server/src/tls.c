@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 
 #include "tls.h"
@@ -36,7 +37,21 @@ static int key_exposed(const char *key, char *err, size_t errlen)
 	return 0;
 }
 
-SSL_CTX *tls_server_ctx(const char *cert, const char *key, const char *ca,
+/* Every certificate of a chain is checked against the CRLs in @crl. */
+static int load_crl(SSL_CTX *ctx, const char *crl, char *err, size_t errlen)
+{
+	X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+	X509_LOOKUP *lookup = X509_STORE_add_lookup(store, X509_LOOKUP_file());
+
+	if (!lookup || X509_load_crl_file(lookup, crl, X509_FILETYPE_PEM) <= 0) {
+		ssl_err(err, errlen, "cannot load CRL", crl);
+		return -1;
+	}
+	X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+	return 0;
+}
+
+SSL_CTX *tls_server_ctx(const char *cert, const char *key, const char *ca, const char *crl,
 			char *err, size_t errlen)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
@@ -73,6 +88,8 @@ SSL_CTX *tls_server_ctx(const char *cert, const char *key, const char *ca,
 		ssl_err(err, errlen, "cannot load CA", ca);
 		goto fail;
 	}
+	if (crl && load_crl(ctx, crl, err, errlen))
+		goto fail;
 	/* Only clients with a certificate from ca get past the handshake. */
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 	SSL_CTX_set_verify_depth(ctx, 4);
@@ -92,6 +109,16 @@ static size_t add_name(char names[][TLS_NAME_MAX], size_t n, size_t max,
 	memcpy(names[n], data, len);
 	names[n][len] = '\0';
 	return n + 1;
+}
+
+int64_t tls_cert_expiry(SSL_CTX *ctx)
+{
+	X509 *cert = SSL_CTX_get0_certificate(ctx);
+	struct tm tm;
+
+	if (!cert || !ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm))
+		return 0;
+	return timegm(&tm);
 }
 
 size_t tls_peer_names(SSL *ssl, char names[][TLS_NAME_MAX], size_t max)

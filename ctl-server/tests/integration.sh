@@ -16,6 +16,7 @@ pid=
 
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	[ -n "${pid2:-}" ] && kill "$pid2" 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -128,6 +129,63 @@ refused "tls: a key others may read is refused" "is accessible to others (mode 0
 chmod 640 "$work/open.key"
 check "tls: a key its group may read is accepted (Debian's ssl-cert convention)" \
 	bash -c "timeout 3 '$CTLD' serve --config '$cfg' --listen 127.0.0.1:0 --ca '$pki/ca.pem' --cert '$pki/server.pem' --key '$work/open.key' --db '$work/other.db' >/dev/null 2>&1; [ \$? -eq 124 ]"
+
+# --- credentials rotate without a restart -----------------------------------
+# serial_seen: the serial of the certificate a new connection gets.
+serial_seen() {
+	echo | timeout 20 openssl s_client -connect "127.0.0.1:$port" -CAfile "$pki/ca.pem" \
+		-cert "$pki/$FRA1.pem" -key "$pki/$FRA1.key" 2>/dev/null | openssl x509 -noout -serial
+}
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/server2.key" \
+	-out "$work/server2.csr" -subj /CN=localhost 2>/dev/null
+printf 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\nextendedKeyUsage=serverAuth\n' > "$work/server2.ext"
+openssl x509 -req -in "$work/server2.csr" -CA "$pki/ca.pem" -CAkey "$pki/ca.key" -CAcreateserial \
+	-days 2 -out "$work/server2.pem" -extfile "$work/server2.ext" 2>/dev/null
+new_serial=$(openssl x509 -in "$work/server2.pem" -noout -serial)
+check "tls: the rotated certificate is not the one served" test "$(serial_seen)" != "$new_serial"
+# As cert-manager or a deploy would: each file replaced whole.
+cp "$work/server2.pem" "$pki/server.pem.new" && mv "$pki/server.pem.new" "$pki/server.pem"
+cp -p "$work/server2.key" "$pki/server.key.new" && mv "$pki/server.key.new" "$pki/server.key"
+seen_new() { test "$(serial_seen)" = "$new_serial"; }
+check "tls: a replaced certificate and key serve new connections within seconds, no restart" \
+	wait_for 30 seen_new
+check "tls: the reload is counted" \
+	bash -c "curl -s -m 30 --cacert '$pki/ca.pem' --cert '$pki/$PROM.pem' --key '$pki/$PROM.key' $base/metrics | grep -q '^xrelay_ctld_tls_reloads_total{result=\"ok\"} [1-9]'"
+
+# A CRL: a second ctld (its own database) with --crl, first revoking nothing.
+cat > "$work/ca.cnf" <<CNF
+[ca]
+default_ca = d
+[d]
+database = $work/ca-index.txt
+crlnumber = $work/ca-crlnumber
+default_md = sha256
+default_crl_days = 2
+CNF
+: > "$work/ca-index.txt"
+echo 01 > "$work/ca-crlnumber"
+ca_cmd() { openssl ca -config "$work/ca.cnf" -keyfile "$pki/ca.key" -cert "$pki/ca.pem" "$@" 2>/dev/null; }
+ca_cmd -gencrl -out "$work/crl.pem"
+"$CTLD" serve --config "$cfg" --listen 127.0.0.1:0 --cert "$pki/server.pem" --key "$pki/server.key" \
+	--ca "$pki/ca.pem" --crl "$work/crl.pem" --db "$work/crl.db" --ready-file "$work/ready2" \
+	>> "$work/ctld2.log" 2>&1 &
+pid2=$!
+wait_for 60 test -s "$work/ready2"
+base2="https://$(cat "$work/ready2")"
+check "crl: a certificate the CRL does not name is served" \
+	test "$(code $FRA2 "$base2/v1/relays/fra2/state")" = 200
+ca_cmd -revoke "$pki/$FRA2.pem" && ca_cmd -gencrl -out "$work/crl.pem.new" && mv "$work/crl.pem.new" "$work/crl.pem"
+kill -HUP "$pid2"
+revoked() { test "$(code $FRA2 "$base2/v1/relays/fra2/state")" = 000; }
+check "crl: once revoked and reloaded, the certificate fails the handshake" wait_for 30 revoked
+check "crl: other certificates still pass" test "$(code $FRA1 "$base2/v1/relays/fra1/state")" = 200
+echo 'not a CRL' > "$work/crl.pem"
+kill -HUP "$pid2"
+check "crl: a broken CRL is logged and the credentials before keep serving" \
+	wait_for 30 bash -c "grep -q 'cannot load CRL' '$work/ctld2.log' && test \$(curl -s -m 20 -o /dev/null -w '%{http_code}' --cacert '$pki/ca.pem' --cert '$pki/$FRA1.pem' --key '$pki/$FRA1.key' $base2/v1/relays/fra1/state) = 200"
+kill "$pid2"
+wait "$pid2" 2>/dev/null
+pid2=
 
 # --- relays see their own state only ---------------------------------------
 state=$(as $FRA1 "$base/v1/relays/fra1/state")
