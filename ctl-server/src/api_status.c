@@ -15,8 +15,8 @@ static json_t *config_status(struct ctld *c)
 
 	for (i = 0; i < c->n_reload_errors; i++)
 		json_array_append_new(errors, json_string(c->reload_errors[i]));
-	return json_pack("{s:b, s:s, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}, s:I, s:o}",
-			 "valid", c->config_valid, "directory", c->opts->config_dir,
+	return json_pack("{s:b, s:s?, s:s, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}, s:I, s:o}",
+			 "valid", c->config_valid, "held", c->held, "directory", c->opts->config_dir,
 			 "loaded_at", (json_int_t)c->config_loaded_at,
 			 "last_reload_at", (json_int_t)c->last_reload_at,
 			 "counts",
@@ -190,10 +190,14 @@ void api_metrics(struct ctld *c, struct evhttp_request *req)
 	metric(b, "config_loaded_timestamp_seconds", "gauge", "When the serving configuration was loaded.");
 	evbuffer_add_printf(b, "xrelay_ctld_config_loaded_timestamp_seconds %" PRId64 "\n",
 			    c->config_loaded_at);
+	metric(b, "config_held", "gauge",
+	       "1 if the configuration on disk would take most of a relay's sessions and is held back.");
+	evbuffer_add_printf(b, "xrelay_ctld_config_held %d\n", c->held != NULL);
 	metric(b, "config_reloads_total", "counter", "Reloads by result.");
 	evbuffer_add_printf(b, "xrelay_ctld_config_reloads_total{result=\"ok\"} %" PRIu64 "\n"
-			    "xrelay_ctld_config_reloads_total{result=\"error\"} %" PRIu64 "\n",
-			    s->reloads_ok, s->reloads_failed);
+			    "xrelay_ctld_config_reloads_total{result=\"error\"} %" PRIu64 "\n"
+			    "xrelay_ctld_config_reloads_total{result=\"held\"} %" PRIu64 "\n",
+			    s->reloads_ok, s->reloads_failed, s->reloads_held);
 	metric(b, "config_sessions", "gauge", "Static sessions in the serving configuration.");
 	evbuffer_add_printf(b, "xrelay_ctld_config_sessions %zu\n", c->state.cfg->n_sessions);
 	metric(b, "allocations_active", "gauge", "Allocations currently held.");

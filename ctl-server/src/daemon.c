@@ -38,9 +38,10 @@ static void clear_reload_errors(struct ctld *c)
 	c->n_reload_errors_total = 0;
 }
 
-void ctld_reload(struct ctld *c, const char *why)
+void ctld_reload(struct ctld *c, const char *why, bool force)
 {
 	const char *paths[] = { c->opts->config_dir };
+	uint64_t files = reload_fingerprint(c->opts->config_dir);
 	struct diags diags = { 0 };
 	struct config *cfg;
 	char line[1024];
@@ -48,6 +49,19 @@ void ctld_reload(struct ctld *c, const char *why)
 
 	c->last_reload_at = now_seconds();
 	cfg = config_load(paths, 1, &diags);
+	if (reload_fingerprint(c->opts->config_dir) != files) {
+		/* A checkout was writing meanwhile: what was read may be half of it. */
+		log_info("reload (%s): files changed while they were read; reading them again", why);
+		config_free(cfg);
+		diags_free(&diags);
+		c->force_pending |= force;
+		reload_again(c->reloader);
+		return;
+	}
+	force |= c->force_pending;
+	c->force_pending = false;
+	free(c->held);
+	c->held = NULL;
 	if (!cfg) {
 		diags_sort(&diags);
 		clear_reload_errors(c);
@@ -66,6 +80,14 @@ void ctld_reload(struct ctld *c, const char *why)
 		return;
 	}
 	diags_free(&diags);
+	if (!force && state_removal(&c->state, cfg, c->opts->reload_guard, line, sizeof(line))) {
+		config_free(cfg);
+		c->stats.reloads_held++;
+		c->held = xstrdup(line);
+		log_warn("reload (%s): held, %s; the configuration before keeps serving (SIGUSR1 applies it)",
+			 why, line);
+		return;
+	}
 	clear_reload_errors(c);
 	c->config_valid = true;
 	c->config_loaded_at = c->last_reload_at;
@@ -252,6 +274,7 @@ static void stop(struct ctld *c)
 	if (c->ssl)
 		SSL_CTX_free(c->ssl);
 	clear_reload_errors(c);
+	free(c->held);
 }
 
 int daemon_run(const struct daemon_opts *opts)

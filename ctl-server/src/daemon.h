@@ -17,6 +17,7 @@ struct daemon_opts {
 	const char *crl;		/* or NULL */
 	const char *db;
 	const char *ready_file;
+	unsigned reload_guard;		/* percent of a relay's sessions a reload may take */
 	struct conn_limits conn;	/* max 0: from the descriptor limit */
 };
 
@@ -24,7 +25,7 @@ struct daemon_opts {
 
 /* Counters exported on /metrics. */
 struct ctld_stats {
-	uint64_t reloads_ok, reloads_failed;
+	uint64_t reloads_ok, reloads_failed, reloads_held;
 	uint64_t allocs_created, allocs_refused, allocs_released, allocs_expired;
 	uint64_t allocs_reclaimed;
 	uint64_t tls_reloads_ok, tls_reloads_failed;
@@ -51,6 +52,8 @@ struct ctld {
 	size_t n_waiters;
 
 	bool config_valid;		/* the files on disk are what is served */
+	char *held;			/* why the files on disk are held back, or NULL */
+	bool force_pending;		/* SIGUSR1 came while files were changing */
 	int64_t config_loaded_at;	/* Unix seconds of the serving config */
 	int64_t last_reload_at;
 	char *reload_errors[RELOAD_ERRORS_KEPT];
@@ -60,7 +63,12 @@ struct ctld {
 
 int daemon_run(const struct daemon_opts *opts);
 /* Load the configuration directory again; keep the current one if invalid. */
-void ctld_reload(struct ctld *c, const char *why);
+/*
+ * Load the configuration directory again; keep the current one if invalid,
+ * or unless @force, if it would take most of some relay's sessions
+ * (--reload-guard).
+ */
+void ctld_reload(struct ctld *c, const char *why, bool force);
 int64_t now_seconds(void);
 
 #endif

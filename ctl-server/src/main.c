@@ -20,6 +20,7 @@ static void usage(FILE *f)
 	      "                         [--listen ADDR:PORT] [--ready-file FILE] [--quiet] [--crl FILE]\n"
 	      "                         [--max-connections N] [--max-connections-per-source N]\n"
 	      "                         [--request-timeout SECONDS] [--idle-timeout SECONDS]\n"
+	      "                         [--reload-guard PERCENT]\n"
 	      "       xrelay-ctld --help | --version\n"
 	      "\n"
 	      "check   validate a configuration (directories of *.yaml files, or files);\n"
@@ -42,6 +43,8 @@ static void usage(FILE *f)
 	      "                       whole, within S seconds (default 10)\n"
 	      "  --idle-timeout S     the next request on a kept-alive connection, whole,\n"
 	      "                       within S seconds of the last answer (default 60)\n"
+	      "  --reload-guard P     hold a reload that would take more than P% of a relay's\n"
+	      "                       sessions (default 50; 100: never); SIGUSR1 applies it\n"
 	      "  --quiet              log only warnings and errors\n", f);
 }
 
@@ -98,12 +101,14 @@ static int cmd_serve(int argc, char **argv)
 		{ "max-connections-per-source", required_argument, NULL, 'S' },
 		{ "request-timeout", required_argument, NULL, 'T' },
 		{ "idle-timeout", required_argument, NULL, 'I' },
+		{ "reload-guard", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon_opts o = {
 		.listen = "[::]:8443",
 		.conn = { .per_source = 256, .request_deadline = 10, .idle_deadline = 60 },
+		.reload_guard = 50,
 	};
 	int c;
 
@@ -129,6 +134,14 @@ static int cmd_serve(int argc, char **argv)
 		case 'T':
 			if (parse_count("--request-timeout", optarg, &o.conn.request_deadline))
 				return 2;
+			break;
+		case 'G':
+			if (parse_count("--reload-guard", optarg, &o.reload_guard))
+				return 2;
+			if (o.reload_guard > 100) {
+				fputs("xrelay-ctld serve: --reload-guard is a percentage, 1 to 100\n", stderr);
+				return 2;
+			}
 			break;
 		case 'I':
 			if (parse_count("--idle-timeout", optarg, &o.conn.idle_deadline))

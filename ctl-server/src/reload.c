@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <dirent.h>
 #include <errno.h>
 #include <event2/event.h>
 #include <libgen.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,7 +31,7 @@ struct reloader {
 	int fd;
 	int dir_wd, parent_wd;
 	char *parent, *base;
-	struct event *inotify_ev, *sighup_ev, *settle;
+	struct event *inotify_ev, *sighup_ev, *sigusr1_ev, *settle;
 	int64_t burst_start_ms, last_change_ms;
 };
 
@@ -81,7 +83,7 @@ static void settle_done(evutil_socket_t fd, short what, void *arg)
 		settle_wait(r, SETTLE_QUIET_MS - quiet);
 		return;
 	}
-	ctld_reload(r->c, "files changed");
+	ctld_reload(r->c, "files changed", false);
 }
 
 static void schedule(struct reloader *r)
@@ -128,12 +130,77 @@ static void on_inotify(evutil_socket_t fd, short what, void *arg)
 		schedule(r);
 }
 
+void reload_again(struct reloader *r)
+{
+	schedule(r);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static uint64_t mix(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	while (len--)
+		h = (h ^ *p++) * 0x100000001b3ULL;	/* FNV-1a */
+	return h;
+}
+
+uint64_t reload_fingerprint(const char *dir)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t n = 0, cap = 0, i;
+	char **names = NULL;
+	struct dirent *de;
+	DIR *dh = opendir(dir);
+
+	if (!dh)
+		return 0;
+	while ((de = readdir(dh))) {
+		if (!is_config_name(de->d_name))
+			continue;
+		if (n == cap)
+			names = xrealloc(names, (cap = cap ? 2 * cap : 16) * sizeof(*names));
+		names[n++] = xstrdup(de->d_name);
+	}
+	closedir(dh);
+	qsort(names, n, sizeof(*names), cmp_name);
+	for (i = 0; i < n; i++) {
+		char path[PATH_MAX];
+		struct stat st;
+		int64_t id[4] = { 0 };
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		if (!stat(path, &st)) {
+			id[0] = st.st_ino;
+			id[1] = st.st_size;
+			id[2] = st.st_mtim.tv_sec;
+			id[3] = st.st_mtim.tv_nsec;
+		}
+		h = mix(h, names[i], strlen(names[i]) + 1);
+		h = mix(h, id, sizeof(id));
+		free(names[i]);
+	}
+	free(names);
+	return h;
+}
+
 static void on_sighup(evutil_socket_t fd, short what, void *arg)
 {
 	struct reloader *r = arg;
 
 	credentials_reload(r->c->creds, "SIGHUP");
-	ctld_reload(r->c, "SIGHUP");
+	ctld_reload(r->c, "SIGHUP", false);
+}
+
+static void on_sigusr1(evutil_socket_t fd, short what, void *arg)
+{
+	struct reloader *r = arg;
+
+	ctld_reload(r->c, "SIGUSR1, guard overridden", true);
 }
 
 struct reloader *reload_start(struct ctld *c, char *err, size_t errlen)
@@ -163,11 +230,13 @@ struct reloader *reload_start(struct ctld *c, char *err, size_t errlen)
 	r->parent_wd = inotify_add_watch(r->fd, r->parent, parent_mask);
 	r->inotify_ev = event_new(c->base, r->fd, EV_READ | EV_PERSIST, on_inotify, r);
 	r->sighup_ev = evsignal_new(c->base, SIGHUP, on_sighup, r);
+	r->sigusr1_ev = evsignal_new(c->base, SIGUSR1, on_sigusr1, r);
 	r->settle = evtimer_new(c->base, settle_done, r);
-	if (!r->inotify_ev || !r->sighup_ev || !r->settle)
+	if (!r->inotify_ev || !r->sighup_ev || !r->sigusr1_ev || !r->settle)
 		die_oom();
 	event_add(r->inotify_ev, NULL);
 	event_add(r->sighup_ev, NULL);
+	event_add(r->sigusr1_ev, NULL);
 	return r;
 }
 
@@ -179,6 +248,8 @@ void reload_stop(struct reloader *r)
 		event_free(r->inotify_ev);
 	if (r->sighup_ev)
 		event_free(r->sighup_ev);
+	if (r->sigusr1_ev)
+		event_free(r->sigusr1_ev);
 	if (r->settle)
 		event_free(r->settle);
 	if (r->fd >= 0)

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -762,6 +763,42 @@ static void place_statics(struct state *st, struct config *cfg)
 		port_set(rs, s->b.port, true);
 	}
 	free(count);
+}
+
+/* Is @lost of @before more than @percent, @before counting at least two? */
+static bool too_many(size_t lost, size_t before, unsigned percent)
+{
+	return before >= 2 && lost * 100 > (size_t)percent * before;
+}
+
+bool state_removal(const struct state *st, const struct config *cfg, unsigned percent,
+		   char *why, size_t len)
+{
+	size_t i, j;
+
+	for (i = 0; i < st->n_relays; i++) {
+		const struct relay_state *rs = st->relays[i];
+		bool gone = !hm_get_str(&cfg->relay_by_name, rs->name);
+		size_t lost = 0;
+
+		for (j = 0; j < rs->n_statics; j++) {
+			const struct session *s = hm_get_str(&cfg->session_by_name,
+							     rs->statics[j]->name);
+
+			lost += gone || !s || strcmp(s->relay->name, rs->name);
+		}
+		if (too_many(lost, rs->n_statics, percent)) {
+			snprintf(why, len, "relay %s would lose %zu of its %zu static sessions",
+				 rs->name, lost, rs->n_statics);
+			return true;
+		}
+		if (gone && too_many(rs->n_allocs, rs->n_allocs, percent)) {
+			snprintf(why, len, "relay %s would lose its %zu allocations", rs->name,
+				 rs->n_allocs);
+			return true;
+		}
+	}
+	return false;
 }
 
 void state_apply_config(struct state *st, struct config *cfg)

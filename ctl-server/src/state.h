@@ -130,6 +130,14 @@ void state_init(struct state *st, uint64_t first_generation);
  * reclaimed, and every document that changed gets a new generation.
  */
 void state_apply_config(struct state *st, struct config *cfg);
+/*
+ * Would cfg take more than @percent of some relay's static sessions (gone,
+ * or moved to another relay), or its allocations with the relay itself,
+ * counting relays with two or more? Then true, with the first such relay
+ * named in @why.
+ */
+bool state_removal(const struct state *st, const struct config *cfg, unsigned percent,
+		   char *why, size_t len);
 void state_free(struct state *st);
 
 struct relay_state *state_relay(const struct state *st, const char *name);

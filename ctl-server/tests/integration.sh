@@ -354,6 +354,67 @@ before=$(as $PROM "$base/metrics" | awk '/^xrelay_ctld_config_reloads_total{resu
 kill -HUP "$pid"
 check "reload: SIGHUP reloads" wait_for 60 bash -c "curl -s -m 30 --cacert '$pki/ca.pem' --cert '$pki/$PROM.pem' --key '$pki/$PROM.key' $base/metrics | grep -q '^xrelay_ctld_config_reloads_total{result=\"ok\"} $((before + 1))$'"
 
+# A checkout rewriting sessions.yaml slowly, as the control-plane review's
+# repro does (unlink, 50 ms, half, 50 ms, the rest), to the same content:
+# nothing of the half-written states is served, so fra1 keeps its
+# generation. (Before, a state of 0 sessions was served between.)
+g=$(gen_of $FRA1 fra1)
+python3 - "$cfg/sessions.yaml" <<'PY'
+import os, sys, time
+path = sys.argv[1]
+data = open(path, "rb").read()
+os.unlink(path)
+time.sleep(0.05)
+with open(path, "wb") as f:
+    f.write(data[:len(data) // 2])
+    f.flush()
+    time.sleep(0.05)
+    f.write(data[len(data) // 2:])
+PY
+sleep 2
+check "reload: a slow rewrite of the same sessions serves none of its halves (fra1 keeps its generation)" \
+	test "$(gen_of $FRA1 fra1)" = "$g"
+check "reload: the transient loss of fra1's sessions was held, not served" \
+	grep -q 'held, relay fra1 would lose 2 of its 2 static sessions' "$log"
+
+# A relay removed in one commit and restored in the next keeps its
+# allocations: the removal is held (fra2 would lose all of them).
+fra2_allocs() { as $PROM "$base/v1/status" | json '[r["allocated_sessions"] for r in d["relays"] if r["name"]=="fra2"][0]'; }
+n2=$(fra2_allocs)
+cp "$cfg/relays.yaml" "$work/relays.yaml.orig"
+python3 - "$cfg/relays.yaml" <<'PY'
+import re, sys
+path = sys.argv[1]
+text = open(path).read()
+text = re.sub(r"  - name: fra2\n(    .*\n)+\n", "", text)
+open(path + ".new", "w").write(text)
+PY
+mv "$cfg/relays.yaml.new" "$cfg/relays.yaml"
+held_fra2() { as $PROM "$base/v1/status" | json 'd["config"]["held"]' | grep -q "relay fra2 would lose its $n2 allocations"; }
+check "reload: removing relay fra2 and its $n2 allocations is held and shown on the status" \
+	wait_for 60 held_fra2
+check "reload: the held configuration shows on the metrics" \
+	bash -c "curl -s -m 30 --cacert '$pki/ca.pem' --cert '$pki/$PROM.pem' --key '$pki/$PROM.key' $base/metrics | grep -q '^xrelay_ctld_config_held 1$'"
+cp "$work/relays.yaml.orig" "$cfg/relays.yaml.new" && mv "$cfg/relays.yaml.new" "$cfg/relays.yaml"
+not_held() { test "$(as $PROM "$base/v1/status" | json 'd["config"]["held"]')" = None; }
+check "reload: restoring fra2 ends the hold" wait_for 60 not_held
+check "reload: fra2 kept its $n2 allocations through the removal and the restore" test "$(fra2_allocs)" = "$n2"
+# SIGUSR1 applies what the guard holds.
+python3 - "$cfg/relays.yaml" <<'PY'
+import re, sys
+path = sys.argv[1]
+text = open(path).read()
+text = re.sub(r"  - name: fra2\n(    .*\n)+\n", "", text)
+open(path + ".new", "w").write(text)
+PY
+mv "$cfg/relays.yaml.new" "$cfg/relays.yaml"
+wait_for 60 held_fra2
+kill -USR1 "$pid"
+gone_fra2() { test "$(code $FRA2 "$base/v1/relays/fra2/state")" = 404; }
+check "reload: SIGUSR1 applies the held removal" wait_for 60 gone_fra2
+cp "$work/relays.yaml.orig" "$cfg/relays.yaml.new" && mv "$cfg/relays.yaml.new" "$cfg/relays.yaml"
+check "reload: fra2 comes back" wait_for 60 bash -c "test \$(curl -s -m 20 -o /dev/null -w '%{http_code}' --cacert '$pki/ca.pem' --cert '$pki/$FRA2.pem' --key '$pki/$FRA2.key' $base/v1/relays/fra2/state) = 200"
+
 # A reload storm: valid and invalid versions alternate while 200 polls
 # re-poll. The storm is over once fra1 serves the final version (no storm
 # step uses 10m); only then may the pollers stop.
