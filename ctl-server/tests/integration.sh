@@ -382,37 +382,35 @@ check "reload: the transient loss of fra1's sessions was held, not served" \
 fra2_allocs() { as $PROM "$base/v1/status" | json '[r["allocated_sessions"] for r in d["relays"] if r["name"]=="fra2"][0]'; }
 n2=$(fra2_allocs)
 cp "$cfg/relays.yaml" "$work/relays.yaml.orig"
-python3 - "$cfg/relays.yaml" <<'PY'
+# Each file replaced whole, as git does.
+remove_fra2() {
+	python3 - "$cfg/relays.yaml" <<'PY'
 import re, sys
 path = sys.argv[1]
 text = open(path).read()
 text = re.sub(r"  - name: fra2\n(    .*\n)+\n", "", text)
 open(path + ".new", "w").write(text)
 PY
-mv "$cfg/relays.yaml.new" "$cfg/relays.yaml"
+	mv "$cfg/relays.yaml.new" "$cfg/relays.yaml"
+}
+restore_relays() { cp "$work/relays.yaml.orig" "$cfg/relays.yaml.new" && mv "$cfg/relays.yaml.new" "$cfg/relays.yaml"; }
+remove_fra2
 held_fra2() { as $PROM "$base/v1/status" | json 'd["config"]["held"]' | grep -q "relay fra2 would lose its $n2 allocations"; }
 check "reload: removing relay fra2 and its $n2 allocations is held and shown on the status" \
 	wait_for 60 held_fra2
 check "reload: the held configuration shows on the metrics" \
 	bash -c "curl -s -m 30 --cacert '$pki/ca.pem' --cert '$pki/$PROM.pem' --key '$pki/$PROM.key' $base/metrics | grep -q '^xrelay_ctld_config_held 1$'"
-cp "$work/relays.yaml.orig" "$cfg/relays.yaml.new" && mv "$cfg/relays.yaml.new" "$cfg/relays.yaml"
+restore_relays
 not_held() { test "$(as $PROM "$base/v1/status" | json 'd["config"]["held"]')" = None; }
 check "reload: restoring fra2 ends the hold" wait_for 60 not_held
 check "reload: fra2 kept its $n2 allocations through the removal and the restore" test "$(fra2_allocs)" = "$n2"
 # SIGUSR1 applies what the guard holds.
-python3 - "$cfg/relays.yaml" <<'PY'
-import re, sys
-path = sys.argv[1]
-text = open(path).read()
-text = re.sub(r"  - name: fra2\n(    .*\n)+\n", "", text)
-open(path + ".new", "w").write(text)
-PY
-mv "$cfg/relays.yaml.new" "$cfg/relays.yaml"
+remove_fra2
 wait_for 60 held_fra2
 kill -USR1 "$pid"
 gone_fra2() { test "$(code $FRA2 "$base/v1/relays/fra2/state")" = 404; }
 check "reload: SIGUSR1 applies the held removal" wait_for 60 gone_fra2
-cp "$work/relays.yaml.orig" "$cfg/relays.yaml.new" && mv "$cfg/relays.yaml.new" "$cfg/relays.yaml"
+restore_relays
 check "reload: fra2 comes back" wait_for 60 bash -c "test \$(curl -s -m 20 -o /dev/null -w '%{http_code}' --cacert '$pki/ca.pem' --cert '$pki/$FRA2.pem' --key '$pki/$FRA2.key' $base/v1/relays/fra2/state) = 200"
 
 # A reload storm: valid and invalid versions alternate while 200 polls
