@@ -24,12 +24,14 @@ static struct relay_state *authorize(struct ctld *c, struct evhttp_request *req,
 {
 	struct relay_state *rs = state_relay(&c->state, relay);
 
-	if (!rs) {
-		http_reply_error(c, req, 404, "no relay '%s' in the configuration", relay);
-		return NULL;
-	}
-	if (!peer_has_identity(p, rs->relay->identity)) {
-		http_reply_error(c, req, 403, "this certificate does not belong to relay '%s'", relay);
+	/*
+	 * One answer whether the relay exists or is another's, so that a
+	 * certificate cannot tell which names the configuration holds. (The
+	 * agent treats both alike: it keeps what it applied.)
+	 */
+	if (!rs || !peer_has_identity(p, rs->relay->identity)) {
+		http_reply_error(c, req, 403, "this certificate is not that of a relay '%s' in the configuration",
+				 relay);
 		return NULL;
 	}
 	return rs;

@@ -209,6 +209,13 @@ static int start(struct ctld *c)
 	c->config_valid = true;
 	c->config_loaded_at = c->last_reload_at = now_seconds();
 
+	/* The TLS files first: a typo there must not leave a new database behind. */
+	c->creds = credentials_start(c, err, sizeof(err));
+	if (!c->creds) {
+		log_err("%s", err);
+		config_free(cfg);
+		return -1;
+	}
 	c->store = store_open(c->opts->db, err, sizeof(err));
 	if (!c->store) {
 		log_err("cannot open the allocation store %s", err);
@@ -227,11 +234,6 @@ static int start(struct ctld *c)
 		state_refresh_relay(&c->state, c->state.relays[i]);
 	c->state.defer_idle = true;
 
-	c->creds = credentials_start(c, err, sizeof(err));
-	if (!c->creds) {
-		log_err("%s", err);
-		return -1;
-	}
 	if (http_start(c, bound, sizeof(bound), err, sizeof(err))) {
 		log_err("%s", err);
 		return -1;

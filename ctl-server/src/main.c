@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,14 @@ static int cmd_check(int argc, char **argv)
 	diags_free(&diags);
 	config_free(cfg);
 	return cfg ? 0 : 1;
+}
+
+/* Name a required option that was not given. */
+static bool missing(const char *option, const char *value)
+{
+	if (!value)
+		fprintf(stderr, "xrelay-ctld serve: %s is required\n", option);
+	return !value;
 }
 
 static int parse_count(const char *option, const char *arg, unsigned *out)
@@ -151,12 +160,13 @@ static int cmd_serve(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind != argc || !o.config_dir || !o.cert || !o.key || !o.ca || !o.db) {
-		fputs("xrelay-ctld serve: --config, --cert, --key, --ca and --db are required\n",
-		      stderr);
-		usage(stderr);
+	if (optind != argc) {
+		fprintf(stderr, "xrelay-ctld serve: unexpected argument '%s'\n", argv[optind]);
 		return 2;
 	}
+	if (missing("--config", o.config_dir) | missing("--cert", o.cert) |
+	    missing("--key", o.key) | missing("--ca", o.ca) | missing("--db", o.db))
+		return 2;
 	return daemon_run(&o);
 }
 

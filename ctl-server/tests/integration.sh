@@ -126,6 +126,9 @@ cp "$pki/server.key" "$work/open.key"
 chmod 644 "$work/open.key"
 refused "tls: a key others may read is refused" "is accessible to others (mode 0644)" \
 	--key "$work/open.key" --db "$work/other.db"
+check "tls: a refused key leaves no database behind" test ! -e "$work/other.db"
+check "cli: each missing option is named" \
+	bash -c "'$CTLD' serve --config '$cfg' --ca x 2>&1 | tr '\n' ' ' | grep -q -- '--cert is required.*--key is required.*--db is required'"
 chmod 640 "$work/open.key"
 check "tls: a key its group may read is accepted (Debian's ssl-cert convention)" \
 	bash -c "timeout 3 '$CTLD' serve --config '$cfg' --listen 127.0.0.1:0 --ca '$pki/ca.pem' --cert '$pki/server.pem' --key '$work/open.key' --db '$work/other.db' >/dev/null 2>&1; [ \$? -eq 124 ]"
@@ -195,7 +198,8 @@ check "relay: a relay presenting another relay's name is refused (403)" \
 	test "$(code $FRA1 "$base/v1/relays/fra2/state")" = 403
 check "relay: a relay cannot report for another relay (403)" \
 	test "$(code $FRA1 -X POST -d '{"generation":1}' "$base/v1/relays/fra2/report")" = 403
-check "relay: an unknown relay is 404" test "$(code $FRA1 "$base/v1/relays/nope/state")" = 404
+check "relay: an unknown relay is 403, as another's is: names cannot be probed" \
+	test "$(code $FRA1 "$base/v1/relays/nope/state")" = 403
 check "relay: a relay may not allocate (403)" \
 	test "$(code $FRA1 -X POST -d '{"network":"corp"}' "$base/v1/allocations")" = 403
 check "relay: a relay may not read the status (403)" test "$(code $FRA1 "$base/v1/status")" = 403
@@ -408,7 +412,7 @@ check "reload: fra2 kept its $n2 allocations through the removal and the restore
 remove_fra2
 wait_for 60 held_fra2
 kill -USR1 "$pid"
-gone_fra2() { test "$(code $FRA2 "$base/v1/relays/fra2/state")" = 404; }
+gone_fra2() { test "$(code $FRA2 "$base/v1/relays/fra2/state")" = 403; }
 check "reload: SIGUSR1 applies the held removal" wait_for 60 gone_fra2
 restore_relays
 check "reload: fra2 comes back" wait_for 60 bash -c "test \$(curl -s -m 20 -o /dev/null -w '%{http_code}' --cacert '$pki/ca.pem' --cert '$pki/$FRA2.pem' --key '$pki/$FRA2.key' $base/v1/relays/fra2/state) = 200"
