@@ -140,6 +140,9 @@ size_t tls_peer_names(SSL *ssl, char names[][TLS_NAME_MAX], size_t max)
 				     ASN1_STRING_length(gn->d.dNSName));
 	}
 	GENERAL_NAMES_free(sans);
+	/* The subject CN only when there is no DNS name (RFC 6125, 6.4.4). */
+	if (n)
+		return n;
 	subject = X509_get_subject_name(cert);
 	i = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
 	if (i >= 0) {

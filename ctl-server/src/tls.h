@@ -21,8 +21,9 @@ SSL_CTX *tls_server_ctx(const char *cert, const char *key, const char *ca, const
 int64_t tls_cert_expiry(SSL_CTX *ctx);
 
 /*
- * The identities of the verified peer: its DNS subjectAltNames and its
- * subject CN. Returns how many were stored in names; 0 if unverified.
+ * The identities of the verified peer: its DNS subjectAltNames, or its
+ * subject CN if it has none. Returns how many were stored in names; 0 if
+ * unverified.
  */
 size_t tls_peer_names(SSL *ssl, char names[][TLS_NAME_MAX], size_t max);
 

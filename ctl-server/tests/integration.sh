@@ -133,6 +133,16 @@ chmod 640 "$work/open.key"
 check "tls: a key its group may read is accepted (Debian's ssl-cert convention)" \
 	bash -c "timeout 3 '$CTLD' serve --config '$cfg' --listen 127.0.0.1:0 --ca '$pki/ca.pem' --cert '$pki/server.pem' --key '$work/open.key' --db '$work/other.db' >/dev/null 2>&1; [ \$? -eq 124 ]"
 
+# A certificate whose CN names fra1 but whose DNS name is another's is not
+# fra1's: the CN counts only without DNS names (RFC 6125).
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/cn.key" \
+	-out "$work/cn.csr" -subj "/CN=$FRA1" 2>/dev/null
+printf 'subjectAltName=DNS:someone-else.example.net\nextendedKeyUsage=clientAuth\n' > "$work/cn.ext"
+openssl x509 -req -in "$work/cn.csr" -CA "$pki/ca.pem" -CAkey "$pki/ca.key" -CAcreateserial \
+	-days 2 -out "$work/cn.pem" -extfile "$work/cn.ext" 2>/dev/null
+check "tls: a CN naming a relay does not count beside DNS names" \
+	test "$(curl -sS -m 20 -o /dev/null -w '%{http_code}' --cacert "$pki/ca.pem" --cert "$work/cn.pem" --key "$work/cn.key" "$base/v1/relays/fra1/state")" = 403
+
 # --- credentials rotate without a restart -----------------------------------
 # serial_seen: the serial of the certificate a new connection gets.
 serial_seen() {
