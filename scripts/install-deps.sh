@@ -16,6 +16,7 @@ packages="
 	qemu-system-x86 busybox-static cpio
 	flex bison bc libelf-dev
 	iproute2 iputils-ping procps util-linux wireguard-tools iperf3 socat jq ethtool curl
+	man-db systemd
 "
 # build-essential, make, gcc, libc6-dev, binutils: the module and the tools
 # linux-source-6.1: resolve_btfids (module BTF) and the kselftest headers
@@ -27,6 +28,8 @@ packages="
 # flex, bison, bc, libelf-dev: building the debug kernel (scripts/debug-kernel.sh)
 # iproute2 ... ethtool: what the tests and the demo run inside the VM
 # curl: the control server's integration tests
+# man-db, systemd: test-install renders the man pages and judges the units'
+#   hardening (systemd-analyze, offline: systemd need not run)
 
 # shellcheck disable=SC2086 # one word per package
 installed=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' $packages 2>/dev/null |
