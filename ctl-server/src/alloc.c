@@ -108,6 +108,35 @@ static bool client_may_use(const struct client *c, const struct network *net)
 	return false;
 }
 
+void alloc_each_owned(struct state *st, const struct client *c,
+		      void (*fn)(struct alloc *a, void *arg), void *arg)
+{
+	struct alloc *a, *next;
+	size_t i;
+
+	for (i = 0; i < st->n_relays; i++)
+		for (a = TAILQ_FIRST(&st->relays[i]->allocs); a; a = next) {
+			next = TAILQ_NEXT(a, link);
+			if (!strcmp(a->owner, c->name))
+				fn(a, arg);
+		}
+}
+
+struct owned {
+	const char *idem;
+	struct alloc *same;	/* the one with idem */
+	size_t n;
+};
+
+static void count_owned(struct alloc *a, void *arg)
+{
+	struct owned *o = arg;
+
+	o->n++;
+	if (o->idem && a->idem && !strcmp(a->idem, o->idem))
+		o->same = a;
+}
+
 int alloc_create(struct state *st, struct store *store, const struct alloc_request *req,
 		 int64_t now, struct alloc **out, char *msg, size_t msglen)
 {
@@ -119,6 +148,19 @@ int alloc_create(struct state *st, struct store *store, const struct alloc_reque
 	uint32_t ttl = req->ttl ? req->ttl : set->allocation_ttl;
 	struct alloc *a;
 
+	struct owned owned = { .idem = req->idem };
+
+	/* A retry with the same key gets the allocation the first one made. */
+	alloc_each_owned(st, req->client, count_owned, &owned);
+	if (owned.same) {
+		*out = owned.same;
+		return 200;
+	}
+	if (req->client->max_allocations && owned.n >= req->client->max_allocations) {
+		snprintf(msg, msglen, "client '%s' holds %zu allocations, its max-allocations",
+			 req->client->name, owned.n);
+		return 429;
+	}
 	if (!net) {
 		snprintf(msg, msglen, "unknown network '%s'", req->network);
 		return 400;
@@ -170,6 +212,7 @@ int alloc_create(struct state *st, struct store *store, const struct alloc_reque
 	}
 	new_id(a->id);
 	a->owner = xstrdup(req->client->name);
+	a->idem = req->idem ? xstrdup(req->idem) : NULL;
 	a->network = xstrdup(net->name);
 	a->relay = xstrdup(cands[i].rs->name);
 	a->addr = *cands[i].addr;
@@ -341,12 +384,13 @@ json_t *alloc_json(const struct alloc *a, int64_t now)
 	addr_format(&a->addr, addr);
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:I, s:s, s:I}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:I, s:s, s:I, s:s*}",
 			 "id", a->id, "network", a->network, "relay", a->relay,
 			 "address", addr,
 			 "a", side_json(a->port_a, a->has_allow_a, &a->allow_a),
 			 "b", side_json(a->port_b, a->has_allow_b, &a->allow_b),
 			 "created", (json_int_t)a->created, "expires", (json_int_t)a->expires,
 			 "expires_at", when,
-			 "ttl", (json_int_t)(a->expires > now ? a->expires - now : 0));
+			 "ttl", (json_int_t)(a->expires > now ? a->expires - now : 0),
+			 "idempotency_key", a->idem);
 }

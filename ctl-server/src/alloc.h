@@ -18,6 +18,7 @@ struct alloc_request {
 	struct prefix allow_a, allow_b;
 	const char *region;	/* preferred, or NULL */
 	uint32_t ttl;		/* 0: the configured default */
+	const char *idem;	/* Idempotency-Key, or NULL */
 };
 
 /* Each returns an HTTP status and, on failure, a message in msg. */
@@ -25,6 +26,9 @@ int alloc_create(struct state *st, struct store *store, const struct alloc_reque
 		 int64_t now, struct alloc **out, char *msg, size_t msglen);
 int alloc_lookup(struct state *st, const struct client *c, const char *id,
 		 struct alloc **out, char *msg, size_t msglen);
+/* Call fn on each allocation client @c holds. */
+void alloc_each_owned(struct state *st, const struct client *c,
+		      void (*fn)(struct alloc *a, void *arg), void *arg);
 int alloc_refresh(struct state *st, struct store *store, const struct client *c,
 		  const char *id, uint32_t ttl, int64_t now, struct alloc **out,
 		  char *msg, size_t msglen);

@@ -2,6 +2,8 @@
 /*
  * The allocation API, for allocator clients:
  *   POST   /v1/allocations               {network, a, b, region, ttl} -> 201
+ *          (Idempotency-Key: K, a retry: 200 and the allocation K made)
+ *   GET    /v1/allocations               -> 200, the client's own
  *   GET    /v1/allocations/ID            -> 200
  *   POST   /v1/allocations/ID/refresh    {ttl} -> 200
  *   DELETE /v1/allocations/ID            -> 204
@@ -98,8 +100,18 @@ static const char *parse_request(json_t *body, const struct client *cl,
 	return parse_ttl(body, &r->ttl);
 }
 
+/* A key of 1 to 128 of [A-Za-z0-9._:-], as UUIDs and most schemes are. */
+static bool valid_key(const char *k)
+{
+	size_t n = strspn(k, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-");
+
+	return n && n <= 128 && !k[n];
+}
+
 void api_alloc_create(struct ctld *c, struct evhttp_request *req, const struct client *cl)
 {
+	const char *key = evhttp_find_header(evhttp_request_get_input_headers(req),
+					     "Idempotency-Key");
 	struct alloc_request ar;
 	struct alloc *a;
 	char err[256], msg[256];
@@ -114,6 +126,9 @@ void api_alloc_create(struct ctld *c, struct evhttp_request *req, const struct c
 		return;
 	}
 	bad = parse_request(body, cl, &ar, err, sizeof(err));
+	if (!bad && key && !valid_key(key))
+		bad = "the Idempotency-Key header must be 1 to 128 of A-Z a-z 0-9 . _ : -";
+	ar.idem = key;
 	if (bad) {
 		c->stats.allocs_refused++;
 		http_reply_error(c, req, 400, "%s", bad);
@@ -122,6 +137,10 @@ void api_alloc_create(struct ctld *c, struct evhttp_request *req, const struct c
 	}
 	code = alloc_create(&c->state, c->store, &ar, now_seconds(), &a, msg, sizeof(msg));
 	json_decref(body);
+	if (code == 200) {
+		http_reply_json(c, req, 200, alloc_json(a, now_seconds()));
+		return;
+	}
 	if (code != 201) {
 		c->stats.allocs_refused++;
 		http_reply_error(c, req, code, "%s", msg);
@@ -131,6 +150,19 @@ void api_alloc_create(struct ctld *c, struct evhttp_request *req, const struct c
 	log_info("allocation %s for %s: relay %s ports %u/%u", a->id, cl->name, a->relay,
 		 a->port_a, a->port_b);
 	http_reply_json(c, req, 201, alloc_json(a, now_seconds()));
+}
+
+static void list_one(struct alloc *a, void *arg)
+{
+	json_array_append_new(arg, alloc_json(a, now_seconds()));
+}
+
+void api_alloc_list(struct ctld *c, struct evhttp_request *req, const struct client *cl)
+{
+	json_t *list = json_array();
+
+	alloc_each_owned(&c->state, cl, list_one, list);
+	http_reply_json(c, req, 200, json_pack("{s:o}", "allocations", list));
 }
 
 void api_alloc_get(struct ctld *c, struct evhttp_request *req, const struct client *cl,

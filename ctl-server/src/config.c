@@ -467,7 +467,7 @@ static void parse_policy(struct config *cfg, struct ydoc *d, struct ynode *n)
 }
 
 static const char *const client_keys[] = {
-	"name", "identity", "role", "networks", "description", NULL
+	"name", "identity", "role", "networks", "max-allocations", "description", NULL
 };
 static const char *const roles[] = { "observer", "allocator", NULL };
 
@@ -503,6 +503,11 @@ static void parse_client(struct config *cfg, struct ydoc *d, struct ynode *n)
 		}
 		if (c->n_networks && c->role != ROLE_ALLOCATOR)
 			yerr(d, v, "'networks' restricts allocations; only an allocator client has any");
+	}
+	if ((v = ymap_get(d, n, "max-allocations"))) {
+		yget_u32(d, v, "max-allocations", 1, UINT32_MAX, &c->max_allocations);
+		if (c->role != ROLE_ALLOCATOR)
+			yerr(d, v, "'max-allocations' limits allocations; only an allocator client has any");
 	}
 	if ((v = ymap_get(d, n, "description")))
 		yget_str(d, v, "description", &(const char *){ NULL });

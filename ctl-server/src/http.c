@@ -217,6 +217,8 @@ static bool route(struct ctld *c, struct evhttp_request *req, const struct peer 
 	}
 	if (n == 2 && method == EVHTTP_REQ_POST)
 		api_alloc_create(c, req, cl);
+	else if (n == 2 && method == EVHTTP_REQ_GET)
+		api_alloc_list(c, req, cl);
 	else if (n == 3 && method == EVHTTP_REQ_GET)
 		api_alloc_get(c, req, cl, segs[2]);
 	else if (n == 3 && method == EVHTTP_REQ_DELETE)

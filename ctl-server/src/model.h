@@ -152,6 +152,7 @@ struct client {
 	struct mark *network_marks;
 	struct network **networks;
 	size_t n_networks;
+	uint32_t max_allocations;	/* held at once; 0: no limit */
 };
 
 struct settings {

@@ -30,6 +30,7 @@ void alloc_free(struct alloc *a)
 	if (!a)
 		return;
 	free(a->owner);
+	free(a->idem);
 	free(a->network);
 	free(a->relay);
 	free(a);

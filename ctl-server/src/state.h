@@ -21,6 +21,7 @@
 struct alloc {
 	char id[ALLOC_ID_LEN + 1];
 	char *owner;		/* the allocator client's name */
+	char *idem;		/* the client's Idempotency-Key, or NULL */
 	char *network;		/* network name */
 	char *relay;		/* relay name */
 	struct prefix addr;	/* relay address the endpoints talk to */

@@ -30,7 +30,33 @@ static const char schema[] =
 	" relay TEXT NOT NULL, address TEXT NOT NULL,"
 	" port_a INTEGER NOT NULL, port_b INTEGER NOT NULL,"
 	" allow_a TEXT, allow_b TEXT,"
-	" created INTEGER NOT NULL, expires INTEGER NOT NULL);";
+	" created INTEGER NOT NULL, expires INTEGER NOT NULL, idem TEXT);";
+
+/*
+ * Added after the first release: a database from before gets the column.
+ * A client's Idempotency-Key names one allocation at most.
+ */
+static const char migrate_idem[] =
+	"ALTER TABLE allocations ADD COLUMN idem TEXT;";
+static const char idem_index[] =
+	"CREATE UNIQUE INDEX IF NOT EXISTS allocations_idem ON allocations (owner, idem)"
+	" WHERE idem IS NOT NULL;";
+
+static bool has_column(sqlite3 *db, const char *table, const char *column)
+{
+	sqlite3_stmt *st;
+	bool found = false;
+	char sql[128];
+
+	snprintf(sql, sizeof(sql), "PRAGMA table_info(%s)", table);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL))
+		return false;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		if (!strcmp((const char *)sqlite3_column_text(st, 1), column))
+			found = true;
+	sqlite3_finalize(st);
+	return found;
+}
 
 /*
  * One database, one writer: ports are chosen from memory, so a second ctld
@@ -70,8 +96,15 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	sqlite3_busy_timeout(s->db, 5000);
 	if (sqlite3_exec(s->db, schema, NULL, NULL, &msg) != SQLITE_OK)
 		goto fail;
+	if (!has_column(s->db, "allocations", "idem") &&
+	    sqlite3_exec(s->db, migrate_idem, NULL, NULL, &msg) != SQLITE_OK)
+		goto fail;
+	if (sqlite3_exec(s->db, idem_index, NULL, NULL, &msg) != SQLITE_OK)
+		goto fail;
 	if (sqlite3_prepare_v2(s->db,
-			       "INSERT INTO allocations VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+			       "INSERT INTO allocations (id, owner, network, relay, address, port_a,"
+			       " port_b, allow_a, allow_b, created, expires, idem)"
+			       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
 			       -1, &s->insert, NULL) ||
 	    sqlite3_prepare_v2(s->db, "UPDATE allocations SET expires=? WHERE id=?",
 			       -1, &s->set_expiry, NULL) ||
@@ -142,6 +175,8 @@ int store_insert(struct store *s, const struct alloc *a)
 	bind_prefix(st, 9, a->has_allow_b, &a->allow_b);
 	sqlite3_bind_int64(st, 10, a->created);
 	sqlite3_bind_int64(st, 11, a->expires);
+	if (a->idem)
+		sqlite3_bind_text(st, 12, a->idem, -1, SQLITE_STATIC);
 	return step_done(st);
 }
 
@@ -171,7 +206,7 @@ int store_load(struct store *s, void (*fn)(struct alloc *a, void *arg), void *ar
 	int rc;
 
 	if (sqlite3_prepare_v2(s->db, "SELECT id, owner, network, relay, address, port_a,"
-			       " port_b, allow_a, allow_b, created, expires"
+			       " port_b, allow_a, allow_b, created, expires, idem"
 			       " FROM allocations ORDER BY created, id", -1, &st, NULL))
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -194,6 +229,8 @@ int store_load(struct store *s, void (*fn)(struct alloc *a, void *arg), void *ar
 		a->has_allow_b = column_prefix(st, 8, &a->allow_b);
 		a->created = sqlite3_column_int64(st, 9);
 		a->expires = sqlite3_column_int64(st, 10);
+		if (sqlite3_column_text(st, 11))
+			a->idem = xstrdup((const char *)sqlite3_column_text(st, 11));
 		fn(a, arg);
 	}
 	sqlite3_finalize(st);

@@ -71,9 +71,13 @@ FRA1=fra1.relay.example.net
 FRA2=fra2.relay.example.net
 NETPORT=netport.example.net
 PROM=prometheus.example.net
-CERT_CLIENTS="$FRA1 $FRA2 iad1.relay.example.net $NETPORT $PROM" "$here/certs.sh" "$pki" ||
+QUOTA=quota.example.net
+CERT_CLIENTS="$FRA1 $FRA2 iad1.relay.example.net $NETPORT $PROM $QUOTA" "$here/certs.sh" "$pki" ||
 	{ fail "test PKI created"; exit 1; }
 cp -r "$here/../examples" "$cfg"
+# An allocator of its own, with a quota.
+printf 'clients:\n  - {name: quota, identity: %s, role: allocator, max-allocations: 2}\n' \
+	"$QUOTA" > "$cfg/quota.yaml"
 start_ctld 127.0.0.1:0
 
 # --- who may connect -------------------------------------------------------
@@ -142,6 +146,19 @@ openssl x509 -req -in "$work/cn.csr" -CA "$pki/ca.pem" -CAkey "$pki/ca.key" -CAc
 	-days 2 -out "$work/cn.pem" -extfile "$work/cn.ext" 2>/dev/null
 check "tls: a CN naming a relay does not count beside DNS names" \
 	test "$(curl -sS -m 20 -o /dev/null -w '%{http_code}' --cacert "$pki/ca.pem" --cert "$work/cn.pem" --key "$work/cn.key" "$base/v1/relays/fra1/state")" = 403
+
+# A database made before the Idempotency-Key column gets it at start.
+python3 -c "
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute('CREATE TABLE allocations (id TEXT PRIMARY KEY, owner TEXT NOT NULL, network TEXT NOT NULL,'
+           ' relay TEXT NOT NULL, address TEXT NOT NULL, port_a INTEGER NOT NULL, port_b INTEGER NOT NULL,'
+           ' allow_a TEXT, allow_b TEXT, created INTEGER NOT NULL, expires INTEGER NOT NULL)')
+db.commit()" "$work/old.db"
+timeout 5 "$CTLD" serve --config "$cfg" --listen 127.0.0.1:0 --ca "$pki/ca.pem" --cert "$pki/server.pem" \
+	--key "$pki/server.key" --db "$work/old.db" >/dev/null 2>&1
+check "store: a database from before the Idempotency-Key column is migrated at start" \
+	test "$(python3 -c "import sqlite3,sys; print([r[1] for r in sqlite3.connect(sys.argv[1]).execute('PRAGMA table_info(allocations)')][-1])" "$work/old.db")" = idem
 
 # --- credentials rotate without a restart -----------------------------------
 # serial_seen: the serial of the certificate a new connection gets.
@@ -321,6 +338,24 @@ check "alloc: unknown network (400), bad JSON (400), unknown key (400)" \
 	test "$(code $NETPORT -X POST -d '{"network":"x"}' "$base/v1/allocations") $(code $NETPORT -X POST -d '{' "$base/v1/allocations") $(code $NETPORT -X POST -d '{"network":"corp","foo":1}' "$base/v1/allocations")" = "400 400 400"
 check "alloc: release (204), then it is gone (404)" \
 	test "$(code $NETPORT -X DELETE "$base/v1/allocations/$id") $(code $NETPORT "$base/v1/allocations/$id")" = "204 404"
+post_key() { # KEY: code and id of an allocation made with Idempotency-Key KEY
+	as $NETPORT -X POST -H "Idempotency-Key: $1" -d '{"network":"lab"}' -w ' %{http_code}' \
+		"$base/v1/allocations" | python3 -c "import json,sys; b,c=sys.stdin.read().rsplit(' ',1); print(c, json.loads(b).get('id'))"
+}
+first=$(post_key retry-1)
+check "alloc: a new Idempotency-Key makes an allocation (201)" test "${first%% *}" = 201
+check "alloc: a retry with the same key gets the same allocation (200), not a second" \
+	test "$(post_key retry-1)" = "200 ${first#* }"
+check "alloc: a malformed Idempotency-Key is refused (400)" \
+	test "$(code $NETPORT -X POST -H 'Idempotency-Key: a b' -d '{"network":"lab"}' "$base/v1/allocations")" = 400
+check "alloc: the client lists its own allocations" \
+	bash -c "curl -sS -m 30 --cacert '$pki/ca.pem' --cert '$pki/$NETPORT.pem' --key '$pki/$NETPORT.key' $base/v1/allocations | grep -q '\"idempotency_key\":\"retry-1\"'"
+check "alloc: a client's quota: 2 allocations (201 201), then 429" \
+	test "$(for i in 1 2 3; do code $QUOTA -X POST -d '{"network":"lab"}' "$base/v1/allocations"; echo; done | xargs)" = "201 201 429"
+check "alloc: the quota's refusal names it" \
+	bash -c "curl -sS -m 30 --cacert '$pki/ca.pem' --cert '$pki/$QUOTA.pem' --key '$pki/$QUOTA.key' -X POST -d '{\"network\":\"lab\"}' $base/v1/allocations | grep -q 'holds 2 allocations, its max-allocations'"
+check "alloc: a list holds the client's own only" \
+	test "$(as $QUOTA "$base/v1/allocations" | json 'len(d["allocations"])')" = 2
 short=$(as $NETPORT -X POST -d '{"network":"lab","ttl":1}' "$base/v1/allocations" | json 'd["id"]')
 gone() { test "$(code $NETPORT "$base/v1/allocations/$1")" = 404; }
 check "alloc: an expired allocation is reclaimed" wait_for 60 gone "$short"
@@ -455,6 +490,7 @@ check "reload: a storm of 40 changes under 200 open polls: no error, every polle
 check "reload: ctld is still running after the storm" kill -0 "$pid"
 
 # --- restart with allocations kept ---------------------------------------------------
+keyed=$(post_key restart-1)
 keep=$(as $NETPORT -X POST -d '{"network":"lab","region":"eu-central"}' "$base/v1/allocations")
 keep_id=$(echo "$keep" | json 'd["id"]')
 active=$(as $PROM "$base/v1/status" | json 'd["allocations"]["active"]')
@@ -468,6 +504,7 @@ check "restart: a generation from before the restart gets the full state, not a 
 	test "$(as $FRA1 "$base/v1/relays/fra1/state?generation=$g_before&delta=1&timeout=1" | json '"base" in d, "instances" in d')" = "False True"
 check "restart: every allocation survives ($active)" \
 	test "$(as $PROM "$base/v1/status" | json 'd["allocations"]["active"]')" = "$active"
+check "restart: an Idempotency-Key still finds its allocation" test "$(post_key restart-1)" = "200 ${keyed#* }"
 check "restart: an allocation keeps its relay and ports" \
 	test "$(as $NETPORT "$base/v1/allocations/$keep_id" | json 'd["relay"], d["a"]["port"], d["b"]["port"]')" = "$(echo "$keep" | json 'd["relay"], d["a"]["port"], d["b"]["port"]')"
 kill -TERM "$pid"
