@@ -15,7 +15,7 @@
 
 source "$(dirname "$0")/agent-common.sh"
 
-ktap_plan 14
+ktap_plan 16
 
 keep_other()
 {
@@ -70,6 +70,12 @@ check_value "ctld has the session's and the network's counters" "1 2" \
 	eval 'ctld_metrics && echo "$(reported_session keep b_packets) $(reported_network corp sessions)"'
 check_value "the agent's Prometheus file has them too" 2 \
 	eval "sed -n 's/^xrelay_agent_network_sessions{network=\"corp\"} //p' $TEST_TMP/agent.prom"
+# promtool was fetched on the host before the VM booted (selftests/run.sh).
+promtool=$(scripts/promtool.sh)
+check "the agent's Prometheus file passes promtool check metrics" \
+	eval "'$promtool' check metrics < '$TEST_TMP/agent.prom'"
+check "ctld's /metrics passes promtool check metrics" \
+	eval "as_observer /metrics | '$promtool' check metrics"
 
 once=$(ip netns exec "$NS_R" "$AGENT" --config "$TEST_TMP/agent.conf" --once 2>/dev/null)
 check_value "applying the same state again changes nothing" \

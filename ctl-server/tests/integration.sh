@@ -321,6 +321,9 @@ object_metrics_exported() {
 	grep -q '^xrelay_ctld_relay_network_reported{relay="fra1",network="corp",counter="packets"} 7$' "$work/metrics"
 }
 check "metrics: per-session and per-network counters exported" object_metrics_exported
+promtool=$("$here/../../scripts/promtool.sh" 2>/dev/null)
+promtool_clean() { as $PROM "$base/metrics" | "$promtool" check metrics; }
+check "metrics: /metrics passes promtool check metrics" promtool_clean
 
 # --- allocation API ------------------------------------------------------------
 a=$(as $NETPORT -X POST -d '{"network":"corp","a":{"allow":"192.0.2.0/24"},"region":"us-east"}' "$base/v1/allocations")

@@ -14,9 +14,18 @@
 
 #define AG_COUNTERS_MAX 48
 
+/* How Prometheus sees a figure (ctld gets them all as plain numbers). */
+enum ag_counter_kind {
+	AG_GAUGE,
+	AG_COUNTER,		/* only increases: named with _total there */
+	AG_MICROSECONDS,	/* a duration: in seconds there */
+};
+
 struct ag_counter_list {
 	struct {
 		const char *name;	/* [a-z0-9_], as ctld wants them */
+		enum ag_counter_kind kind;
+		const char *help;
 		uint64_t value;
 	} v[AG_COUNTERS_MAX];
 	size_t n;

@@ -11,12 +11,28 @@
 #include "metrics.h"
 #include "util.h"
 
-/* Names ending in _total are counters; the rest are gauges. */
-static const char *type_of(const char *name)
+/*
+ * One family: HELP, TYPE and the sample, as Prometheus names it: counters
+ * end in _total, durations are in seconds.
+ */
+static void put_family(FILE *f, const char *name, enum ag_counter_kind kind, const char *help,
+		       uint64_t value)
 {
 	size_t len = strlen(name);
+	char full[96];
 
-	return len > 6 && !strcmp(name + len - 6, "_total") ? "counter" : "gauge";
+	if (kind == AG_COUNTER && (len < 6 || strcmp(name + len - 6, "_total")))
+		snprintf(full, sizeof(full), "xrelay_agent_%s_total", name);
+	else if (kind == AG_MICROSECONDS && len > 3 && !strcmp(name + len - 3, "_us"))
+		snprintf(full, sizeof(full), "xrelay_agent_%.*s_seconds", (int)(len - 3), name);
+	else
+		snprintf(full, sizeof(full), "xrelay_agent_%s", name);
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", full, help, full,
+		kind == AG_COUNTER ? "counter" : "gauge");
+	if (kind == AG_MICROSECONDS)
+		fprintf(f, "%s %" PRIu64 ".%06" PRIu64 "\n", full, value / 1000000, value % 1000000);
+	else
+		fprintf(f, "%s %" PRIu64 "\n", full, value);
 }
 
 /* Prometheus label values escape backslash, quote and newline. */
@@ -34,30 +50,35 @@ static void put_label(FILE *f, const char *s)
 
 static void write_metrics(FILE *f, const struct ag_agent *a)
 {
-	static const char *const net_metrics[] = { "sessions", "packets", "bytes", "drops" };
+	static const struct {
+		const char *name, *type, *help;
+	} net_metrics[] = {
+		{ "sessions", "gauge", "Sessions of the network in the kernel." },
+		{ "packets_total", "counter", "Packets forwarded for the network." },
+		{ "bytes_total", "counter", "Bytes forwarded for the network." },
+		{ "drops_total", "counter", "Packets of the network dropped." },
+	};
 	struct ag_network_counters *nets;
 	struct ag_counter_list list;
 	size_t n, i, j;
 
 	ag_relay_counters(a, &list);
 	for (i = 0; i < list.n; i++)
-		fprintf(f, "# TYPE xrelay_agent_%s %s\nxrelay_agent_%s %" PRIu64 "\n",
-			list.v[i].name, type_of(list.v[i].name), list.v[i].name, list.v[i].value);
-	fprintf(f, "# TYPE xrelay_agent_ctld_up gauge\nxrelay_agent_ctld_up %d\n", a->ctld_up);
-	fprintf(f, "# TYPE xrelay_agent_generation gauge\nxrelay_agent_generation %" PRIu64 "\n",
-		a->generation);
-	fprintf(f, "# TYPE xrelay_agent_errors gauge\nxrelay_agent_errors %zu\n",
-		a->errors.failures);
+		put_family(f, list.v[i].name, list.v[i].kind, list.v[i].help, list.v[i].value);
+	put_family(f, "ctld_up", AG_GAUGE, "1 while ctld answers.", a->ctld_up);
+	put_family(f, "generation", AG_GAUGE, "Generation of the state applied.", a->generation);
+	put_family(f, "errors", AG_GAUGE, "Objects the last apply failed for.", a->errors.failures);
 
 	nets = ag_network_counters(a, &n);
 	for (j = 0; j < sizeof(net_metrics) / sizeof(net_metrics[0]); j++) {
-		fprintf(f, "# TYPE xrelay_agent_network_%s %s\n", net_metrics[j],
-			j ? "counter" : "gauge");
+		fprintf(f, "# HELP xrelay_agent_network_%s %s\n# TYPE xrelay_agent_network_%s %s\n",
+			net_metrics[j].name, net_metrics[j].help, net_metrics[j].name,
+			net_metrics[j].type);
 		for (i = 0; i < n; i++) {
 			uint64_t v[] = { nets[i].sessions, nets[i].c.packets, nets[i].c.bytes,
 					 nets[i].c.drops };
 
-			fprintf(f, "xrelay_agent_network_%s{network=\"", net_metrics[j]);
+			fprintf(f, "xrelay_agent_network_%s{network=\"", net_metrics[j].name);
 			put_label(f, nets[i].name);
 			fprintf(f, "\"} %" PRIu64 "\n", v[j]);
 		}
