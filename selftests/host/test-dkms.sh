@@ -17,18 +17,7 @@ mkdir "$tmp/src" "$tmp/dkms"
 trees=(--sourcetree "$tmp/src" --dkmstree "$tmp/dkms")
 export mok_signing_key=$tmp/mok.key mok_certificate=$tmp/mok.pub
 
-n=0
-failed=0
-result()
-{
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		failed=1
-	fi
-}
+source selftests/host/tap.sh
 
 # What a DKMS run may touch on the system, to compare before and after.
 system_state()

@@ -11,18 +11,7 @@ root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 version=$(cat VERSION)
 
-n=0
-failed=0
-result()
-{
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		failed=1
-	fi
-}
+source selftests/host/tap.sh
 
 make -s install DESTDIR="$root" PREFIX=/usr >"$root.log" 2>&1
 result $? "make install DESTDIR=... PREFIX=/usr"

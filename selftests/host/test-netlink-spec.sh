@@ -9,18 +9,7 @@ set -u
 cd "$(dirname "$0")/../.."
 
 spec=Documentation/netlink/specs/xrelay.yaml
-n=0
-failed=0
-result()
-{
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		failed=1
-	fi
-}
+source selftests/host/tap.sh
 
 echo "TAP version 13"
 echo "1..6"
