@@ -33,7 +33,8 @@
 # Environment: VM_TIMEOUT (whole VM, default 4500 s), TEST_TIMEOUT (each
 # test, default 300 s; in the debug lane DEBUG_VM_TIMEOUT, default 3000 s
 # or 7200 s with DEBUG_TESTS=all, and DEBUG_TEST_TIMEOUT, default 900 s),
-# LANES (default "debian debug"), DEBUG_TESTS, DEBUG_TIME_SCALE, V=1 to
+# LANES (default "debian debug", or "debian" when tests are named),
+# DEBUG_TESTS, DEBUG_TIME_SCALE, V=1 to
 # stream all output instead of only failures' (the debug lane's goes to
 # its logs).
 # Logs: build/check/ (build.log, host/, vm/tests/, vm/console.log, vm/dmesg,
@@ -49,7 +50,12 @@ debug_test_timeout=${DEBUG_TEST_TIMEOUT:-900}
 debug_set=${DEBUG_TESTS:-set}
 debug_vm_timeout=${DEBUG_VM_TIMEOUT:-$([ "$debug_set" = all ] && echo 7200 || echo 3000)}
 debug_time_scale=${DEBUG_TIME_SCALE:-8}
-lanes=${LANES:-debian debug}
+# Named tests are a developer's quick check: Debian's lane only, unless asked.
+if [ $# -gt 0 ]; then
+	lanes=${LANES:-debian}
+else
+	lanes=${LANES:-debian debug}
+fi
 verbose=${V:-}
 wanted=("$@")
 passed=0
