@@ -120,6 +120,11 @@ void alloc_each_owned(struct state *st, const struct client *c,
 			if (!strcmp(a->owner, c->name))
 				fn(a, arg);
 		}
+	for (i = 0; i < st->orphans.cap; i++) {
+		a = st->orphans.slots[i].value;
+		if (st->orphans.slots[i].hash && !strcmp(a->owner, c->name))
+			fn(a, arg);
+	}
 }
 
 struct owned {
@@ -241,6 +246,9 @@ int alloc_lookup(struct state *st, const struct client *c, const char *id,
 {
 	struct alloc *a = hm_get_str(&st->allocs, id);
 
+	if (!a)
+		a = hm_get_str(&st->orphans, id);
+
 	/* Another client's allocation is as invisible as a missing one. */
 	if (!a || strcmp(a->owner, c->name)) {
 		snprintf(msg, msglen, "no allocation '%s'", id);
@@ -298,6 +306,11 @@ int alloc_release(struct state *st, struct store *store, const struct client *c,
 		return 500;
 	}
 	rs = a->rs;
+	if (!rs) {
+		state_remove_orphan(st, a);
+		alloc_free(a);
+		return 204;
+	}
 	state_detach_alloc(st, a);
 	alloc_free(a);
 	state_refresh_relay(st, rs);
@@ -329,30 +342,39 @@ size_t alloc_expire(struct state *st, struct store *store, int64_t now)
 	return count;
 }
 
-void alloc_restore(struct state *st, struct store *store, struct alloc *a, int64_t now)
+/* Why @a cannot be on its relay under the configuration, or NULL if it can. */
+static const char *alloc_misfit(const struct state *st, const struct alloc *a)
 {
 	struct relay_state *rs = state_relay(st, a->relay);
 	const struct network *net = config_network(st->cfg, a->network);
-	const struct pool *pa = NULL, *pb = NULL;
-	const char *why = NULL;
+	const struct pool *pa, *pb;
 	size_t i;
 
-	if (a->expires <= now)
-		why = "it expired while ctld was down";
-	else if (!rs || !net)
-		why = "its relay or network left the configuration";
-	if (!why) {
-		for (i = 0; i < rs->relay->n_addrs; i++)
-			if (prefix_equal(&rs->relay->addrs[i], &a->addr))
-				break;
-		pa = relay_pool_for(rs->relay, a->port_a);
-		pb = relay_pool_for(rs->relay, a->port_b);
-		if (i == rs->relay->n_addrs || !pa || pa != pb || !pool_serves(pa, net) ||
-		    a->port_a == a->port_b)
-			why = "it no longer fits its relay's addresses and pools";
-		else if (port_used(rs, a->port_a) || port_used(rs, a->port_b))
-			why = "its ports are taken";
-	}
+	if (!rs || !net)
+		return "its relay or network left the configuration";
+	for (i = 0; i < rs->relay->n_addrs; i++)
+		if (prefix_equal(&rs->relay->addrs[i], &a->addr))
+			break;
+	pa = relay_pool_for(rs->relay, a->port_a);
+	pb = relay_pool_for(rs->relay, a->port_b);
+	if (i == rs->relay->n_addrs || !pa || pa != pb || !pool_serves(pa, net) ||
+	    a->port_a == a->port_b)
+		return "it no longer fits its relay's addresses and pools";
+	if (port_used(rs, a->port_a) || port_used(rs, a->port_b))
+		return "its ports are taken";
+	return NULL;
+}
+
+static void record_orphaned(struct store *store, const struct alloc *a)
+{
+	if (store_set_orphaned(store, a->id, a->orphaned_at))
+		log_err("store: orphan %s: %s", a->id, store_error(store));
+}
+
+void alloc_restore(struct state *st, struct store *store, struct alloc *a, int64_t now)
+{
+	const char *why = a->expires <= now ? "it expired while ctld was down" : NULL;
+
 	if (why) {
 		log_info("dropping allocation %s: %s", a->id, why);
 		if (store_delete(store, a->id))
@@ -360,7 +382,83 @@ void alloc_restore(struct state *st, struct store *store, struct alloc *a, int64
 		alloc_free(a);
 		return;
 	}
-	state_attach_alloc(st, rs, a);
+	why = alloc_misfit(st, a);
+	if (why) {
+		if (!a->orphaned_at) {
+			a->orphaned_at = now;
+			record_orphaned(store, a);
+		}
+		log_info("allocation %s waits, orphaned: %s", a->id, why);
+		state_add_orphan(st, a);
+		return;
+	}
+	if (a->orphaned_at) {
+		a->orphaned_at = 0;
+		record_orphaned(store, a);
+	}
+	state_attach_alloc(st, state_relay(st, a->relay), a);
+}
+
+/* The orphans, collected first: a hashmap changes as its entries go. */
+static struct alloc **orphan_list(const struct state *st, size_t *n)
+{
+	struct alloc **v = xcalloc(st->n_orphans, sizeof(*v));
+	size_t i;
+
+	*n = 0;
+	for (i = 0; i < st->orphans.cap; i++)
+		if (st->orphans.slots[i].hash)
+			v[(*n)++] = st->orphans.slots[i].value;
+	return v;
+}
+
+size_t alloc_readopt(struct state *st, struct store *store)
+{
+	size_t n, i, count = 0;
+	struct alloc **v = orphan_list(st, &n);
+
+	for (i = 0; i < n; i++) {
+		struct alloc *a = v[i];
+		struct relay_state *rs;
+
+		if (alloc_misfit(st, a))
+			continue;
+		state_remove_orphan(st, a);
+		a->orphaned_at = 0;
+		record_orphaned(store, a);
+		rs = state_relay(st, a->relay);
+		state_attach_alloc(st, rs, a);
+		state_refresh_relay(st, rs);
+		log_info("allocation %s is back on relay %s", a->id, rs->name);
+		count++;
+	}
+	free(v);
+	return count;
+}
+
+size_t alloc_expire_orphans(struct state *st, struct store *store, int64_t now, int64_t grace)
+{
+	size_t n, i, count = 0;
+	struct alloc **v;
+
+	if (!st->n_orphans)
+		return 0;
+	v = orphan_list(st, &n);
+	for (i = 0; i < n; i++) {
+		struct alloc *a = v[i];
+
+		if (a->expires > now && a->orphaned_at + grace > now)
+			continue;
+		log_info("allocation %s deleted: %s", a->id, a->expires > now ?
+			 "orphaned past its grace" : "expired while orphaned");
+		if (store_delete(store, a->id))
+			log_err("store: delete %s: %s", a->id, store_error(store));
+		state_remove_orphan(st, a);
+		alloc_free(a);
+		count++;
+	}
+	free(v);
+	return count;
 }
 
 static json_t *side_json(uint16_t port, bool has_allow, const struct prefix *allow)
@@ -380,17 +478,21 @@ json_t *alloc_json(const struct alloc *a, int64_t now)
 	char addr[NETADDR_STRLEN], when[32];
 	time_t t = a->expires;
 	struct tm tm;
+	json_t *o;
 
 	addr_format(&a->addr, addr);
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:I, s:s, s:I, s:s*}",
-			 "id", a->id, "network", a->network, "relay", a->relay,
-			 "address", addr,
-			 "a", side_json(a->port_a, a->has_allow_a, &a->allow_a),
-			 "b", side_json(a->port_b, a->has_allow_b, &a->allow_b),
-			 "created", (json_int_t)a->created, "expires", (json_int_t)a->expires,
-			 "expires_at", when,
-			 "ttl", (json_int_t)(a->expires > now ? a->expires - now : 0),
-			 "idempotency_key", a->idem);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:I, s:s, s:I, s:s*}",
+		      "id", a->id, "network", a->network, "relay", a->relay,
+		      "address", addr,
+		      "a", side_json(a->port_a, a->has_allow_a, &a->allow_a),
+		      "b", side_json(a->port_b, a->has_allow_b, &a->allow_b),
+		      "created", (json_int_t)a->created, "expires", (json_int_t)a->expires,
+		      "expires_at", when,
+		      "ttl", (json_int_t)(a->expires > now ? a->expires - now : 0),
+		      "idempotency_key", a->idem);
+	if (a->orphaned_at)
+		json_object_set_new(o, "orphaned_at", json_integer(a->orphaned_at));
+	return o;
 }

@@ -37,7 +37,18 @@ int alloc_release(struct state *st, struct store *store, const struct client *c,
 
 /* Release every allocation whose expiry has passed; returns how many. */
 size_t alloc_expire(struct state *st, struct store *store, int64_t now);
-/* Put an allocation read from the store back on its relay, or drop it. */
+/*
+ * Orphans (allocations the configuration no longer fits: their relay or
+ * network gone, their ports taken) that fit again go back on their relays;
+ * returns how many.
+ */
+size_t alloc_readopt(struct state *st, struct store *store);
+/* Delete orphans expired or orphaned for @grace seconds; returns how many. */
+size_t alloc_expire_orphans(struct state *st, struct store *store, int64_t now, int64_t grace);
+/*
+ * Put an allocation read from the store back on its relay, among the
+ * orphans if it does not fit, or drop it if expired.
+ */
 void alloc_restore(struct state *st, struct store *store, struct alloc *a, int64_t now);
 
 json_t *alloc_json(const struct alloc *a, int64_t now);

@@ -59,9 +59,10 @@ void api_status(struct ctld *c, struct evhttp_request *req)
 	state_settle(&c->state);
 	for (i = 0; i < c->state.n_relays; i++)
 		json_array_append_new(relays, relay_status(c->state.relays[i]));
-	http_reply_json(c, req, 200, json_pack("{s:o, s:o, s:{s:I}, s:I}",
+	http_reply_json(c, req, 200, json_pack("{s:o, s:o, s:{s:I, s:I}, s:I}",
 		"config", config_status(c), "relays", relays,
 		"allocations", "active", (json_int_t)c->state.n_allocs,
+		"orphaned", (json_int_t)c->state.n_orphans,
 		"pollers", (json_int_t)c->n_waiters));
 }
 
@@ -171,11 +172,11 @@ void api_metrics(struct ctld *c, struct evhttp_request *req)
 	struct evbuffer *b = evbuffer_new();
 	const struct ctld_stats *s = &c->stats;
 	static const char *const results[] = {
-		"created", "refused", "released", "expired", "reclaimed"
+		"created", "refused", "released", "expired", "orphaned", "reclaimed"
 	};
 	uint64_t by_result[] = {
 		s->allocs_created, s->allocs_refused, s->allocs_released,
-		s->allocs_expired, s->allocs_reclaimed
+		s->allocs_expired, s->allocs_orphaned, s->allocs_reclaimed
 	};
 	size_t i, len;
 
@@ -202,6 +203,9 @@ void api_metrics(struct ctld *c, struct evhttp_request *req)
 	evbuffer_add_printf(b, "xrelay_ctld_config_sessions %zu\n", c->state.cfg->n_sessions);
 	metric(b, "allocations_active", "gauge", "Allocations currently held.");
 	evbuffer_add_printf(b, "xrelay_ctld_allocations_active %zu\n", c->state.n_allocs);
+	metric(b, "allocations_orphaned", "gauge",
+	       "Allocations the configuration no longer fits, kept off their relays for --orphan-grace.");
+	evbuffer_add_printf(b, "xrelay_ctld_allocations_orphaned %zu\n", c->state.n_orphans);
 	metric(b, "allocations_total", "counter", "Allocation requests and ends, by result.");
 	for (i = 0; i < sizeof(results) / sizeof(results[0]); i++)
 		evbuffer_add_printf(b, "xrelay_ctld_allocations_total{result=\"%s\"} %" PRIu64 "\n",

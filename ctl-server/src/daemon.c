@@ -93,6 +93,7 @@ void ctld_reload(struct ctld *c, const char *why, bool force)
 	c->config_loaded_at = c->last_reload_at;
 	c->stats.reloads_ok++;
 	state_apply_config(&c->state, cfg);
+	alloc_readopt(&c->state, c->store);
 	/* After the answers to waiting relays have gone out. */
 	if (c->state.n_stale)
 		evtimer_add(c->settle, &(struct timeval){ 0 });
@@ -110,14 +111,20 @@ static void hook_removed(struct state *st, struct relay_state *rs)
 	longpoll_abort(st->hook_arg, rs, 404, "the relay left the configuration");
 }
 
-static void hook_reclaimed(struct state *st, struct alloc *a, const char *why)
+/*
+ * An allocation the new configuration does not fit is kept, off its
+ * relay, for --orphan-grace: a relay removed by mistake and restored in the
+ * next commit gets its allocations back.
+ */
+static void hook_orphaned(struct state *st, struct alloc *a, const char *why)
 {
 	struct ctld *c = st->hook_arg;
 
-	log_info("allocation %s on relay %s reclaimed: %s", a->id, a->relay, why);
-	c->stats.allocs_reclaimed++;
-	if (store_delete(c->store, a->id))
-		log_err("store: delete %s: %s", a->id, store_error(c->store));
+	log_info("allocation %s on relay %s orphaned: %s", a->id, a->relay, why);
+	c->stats.allocs_orphaned++;
+	a->orphaned_at = now_seconds();
+	if (store_set_orphaned(c->store, a->id, a->orphaned_at))
+		log_err("store: orphan %s: %s", a->id, store_error(c->store));
 }
 
 static void on_sweep(evutil_socket_t fd, short what, void *arg)
@@ -125,6 +132,8 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 	struct ctld *c = arg;
 
 	c->stats.allocs_expired += alloc_expire(&c->state, c->store, now_seconds());
+	c->stats.allocs_reclaimed += alloc_expire_orphans(&c->state, c->store, now_seconds(),
+							  c->opts->orphan_grace);
 }
 
 static void on_settle(evutil_socket_t fd, short what, void *arg)
@@ -223,7 +232,7 @@ static int start(struct ctld *c)
 		return -1;
 	}
 	state_init(&c->state, clock_generation());
-	c->state.hooks = (struct state_hooks){ hook_changed, hook_removed, hook_reclaimed };
+	c->state.hooks = (struct state_hooks){ hook_changed, hook_removed, hook_orphaned };
 	c->state.hook_arg = c;
 	state_apply_config(&c->state, cfg);
 	if (store_load(c->store, restore_one, c)) {

@@ -18,6 +18,7 @@ struct daemon_opts {
 	const char *db;
 	const char *ready_file;
 	unsigned reload_guard;		/* percent of a relay's sessions a reload may take */
+	unsigned orphan_grace;		/* seconds an allocation off its relay is kept */
 	struct conn_limits conn;	/* max 0: from the descriptor limit */
 };
 
@@ -27,7 +28,8 @@ struct daemon_opts {
 struct ctld_stats {
 	uint64_t reloads_ok, reloads_failed, reloads_held;
 	uint64_t allocs_created, allocs_refused, allocs_released, allocs_expired;
-	uint64_t allocs_reclaimed;
+	uint64_t allocs_orphaned;	/* set aside by a new configuration */
+	uint64_t allocs_reclaimed;	/* orphans deleted: grace over, or expired */
 	uint64_t tls_reloads_ok, tls_reloads_failed;
 	uint64_t reports;
 	uint64_t report_sessions_dropped;	/* not in the relay's document */

@@ -21,7 +21,7 @@ static void usage(FILE *f)
 	      "                         [--listen ADDR:PORT] [--ready-file FILE] [--quiet] [--crl FILE]\n"
 	      "                         [--max-connections N] [--max-connections-per-source N]\n"
 	      "                         [--request-timeout SECONDS] [--idle-timeout SECONDS]\n"
-	      "                         [--reload-guard PERCENT]\n"
+	      "                         [--reload-guard PERCENT] [--orphan-grace SECONDS]\n"
 	      "       xrelay-ctld --help | --version\n"
 	      "\n"
 	      "check   validate a configuration (directories of *.yaml files, or files);\n"
@@ -46,6 +46,9 @@ static void usage(FILE *f)
 	      "                       within S seconds of the last answer (default 60)\n"
 	      "  --reload-guard P     hold a reload that would take more than P% of a relay's\n"
 	      "                       sessions (default 50; 100: never); SIGUSR1 applies it\n"
+	      "  --orphan-grace S     keep an allocation the configuration no longer fits\n"
+	      "                       (its relay gone...) S seconds, to come back with it\n"
+	      "                       (default 3600)\n"
 	      "  --quiet              log only warnings and errors\n", f);
 }
 
@@ -111,6 +114,7 @@ static int cmd_serve(int argc, char **argv)
 		{ "request-timeout", required_argument, NULL, 'T' },
 		{ "idle-timeout", required_argument, NULL, 'I' },
 		{ "reload-guard", required_argument, NULL, 'G' },
+		{ "orphan-grace", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -118,6 +122,7 @@ static int cmd_serve(int argc, char **argv)
 		.listen = "[::]:8443",
 		.conn = { .per_source = 256, .request_deadline = 10, .idle_deadline = 60 },
 		.reload_guard = 50,
+		.orphan_grace = 3600,
 	};
 	int c;
 
@@ -142,6 +147,10 @@ static int cmd_serve(int argc, char **argv)
 			break;
 		case 'T':
 			if (parse_count("--request-timeout", optarg, &o.conn.request_deadline))
+				return 2;
+			break;
+		case 'O':
+			if (parse_count("--orphan-grace", optarg, &o.orphan_grace))
 				return 2;
 			break;
 		case 'G':

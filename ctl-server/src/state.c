@@ -12,6 +12,7 @@ void state_init(struct state *st, uint64_t first_generation)
 	memset(st, 0, sizeof(*st));
 	hm_init_str(&st->by_name);
 	hm_init_str(&st->allocs);
+	hm_init_str(&st->orphans);
 	st->next_generation = first_generation;
 }
 
@@ -682,20 +683,36 @@ void state_settle(struct state *st)
 		state_current(st, st->relays[i]);
 }
 
-static void reclaim(struct state *st, struct alloc *a, const char *why)
+void state_add_orphan(struct state *st, struct alloc *a)
 {
-	state_detach_alloc(st, a);
-	if (st->hooks.reclaimed)
-		st->hooks.reclaimed(st, a, why);
-	alloc_free(a);
+	hm_put_str(&st->orphans, a->id, a);
+	st->n_orphans++;
+}
+
+void state_remove_orphan(struct state *st, struct alloc *a)
+{
+	hm_del_str(&st->orphans, a->id);
+	st->n_orphans--;
+}
+
+/* @a, on no relay now, waits among the orphans; its text went with its relay's. */
+static void orphan(struct state *st, struct alloc *a, const char *why)
+{
+	a->text = NULL;
+	a->net = NULL;
+	state_add_orphan(st, a);
+	if (st->hooks.orphaned)
+		st->hooks.orphaned(st, a, why);
 }
 
 static void relay_state_free(struct state *st, struct relay_state *rs)
 {
 	struct alloc *a;
 
-	while ((a = TAILQ_FIRST(&rs->allocs)))
-		reclaim(st, a, "its relay left the configuration");
+	while ((a = TAILQ_FIRST(&rs->allocs))) {
+		state_detach_alloc(st, a);
+		orphan(st, a, "its relay left the configuration");
+	}
 	if (st->hooks.removed)
 		st->hooks.removed(st, rs);
 	shown_clear(rs);
@@ -850,9 +867,7 @@ void state_apply_config(struct state *st, struct config *cfg)
 				hm_del_str(&st->allocs, a->id);
 				st->n_allocs--;
 				a->rs = NULL;
-				if (st->hooks.reclaimed)
-					st->hooks.reclaimed(st, a, why);
-				alloc_free(a);
+				orphan(st, a, why);
 				continue;
 			}
 			port_set(rs, a->port_a, true);
@@ -873,6 +888,16 @@ void state_apply_config(struct state *st, struct config *cfg)
 			render(st, st->relays[i]);
 }
 
+static void free_orphans(struct state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->orphans.cap; i++)
+		if (st->orphans.slots[i].hash)
+			alloc_free(st->orphans.slots[i].value);
+	hm_free(&st->orphans);
+}
+
 void state_free(struct state *st)
 {
 	size_t i;
@@ -882,6 +907,7 @@ void state_free(struct state *st)
 	free(st->relays);
 	hm_free(&st->by_name);
 	hm_free(&st->allocs);
+	free_orphans(st);
 	free_texts(st);
 	config_free(st->cfg);
 	memset(st, 0, sizeof(*st));

@@ -29,6 +29,7 @@ struct alloc {
 	bool has_allow_a, has_allow_b;
 	struct prefix allow_a, allow_b;
 	int64_t created, expires;	/* Unix seconds */
+	int64_t orphaned_at;	/* when it stopped fitting the configuration; 0: placed */
 	const char *text;	/* its session's JSON, owned by rs->shown; NULL: to render */
 	const struct network *net;	/* its network in cfg, while text is set */
 	struct relay_state *rs;
@@ -92,8 +93,12 @@ struct state_hooks {
 	void (*changed)(struct state *st, struct relay_state *rs);
 	/* The relay left the configuration; rs is freed right after. */
 	void (*removed)(struct state *st, struct relay_state *rs);
-	/* An allocation no longer fits the configuration and was dropped. */
-	void (*reclaimed)(struct state *st, struct alloc *a, const char *why);
+	/*
+	 * An allocation no longer fits the configuration: it is off its relay
+	 * and among the orphans (st->orphans), until it fits again or its
+	 * grace ends (alloc.c).
+	 */
+	void (*orphaned)(struct state *st, struct alloc *a, const char *why);
 };
 
 struct state {
@@ -103,6 +108,8 @@ struct state {
 	struct hashmap by_name;		/* relay name -> relay_state */
 	struct hashmap allocs;		/* id -> alloc */
 	size_t n_allocs;
+	struct hashmap orphans;		/* id -> alloc, on no relay */
+	size_t n_orphans;
 	uint64_t next_generation;
 	/*
 	 * On a new configuration, render at once only the relays someone is
@@ -169,6 +176,9 @@ static inline void port_set(struct relay_state *rs, uint16_t port, bool used)
 void state_attach_alloc(struct state *st, struct relay_state *rs, struct alloc *a);
 void state_detach_alloc(struct state *st, struct alloc *a);
 void alloc_free(struct alloc *a);
+/* Set @a, on no relay now, among the orphans; take it out again. */
+void state_add_orphan(struct state *st, struct alloc *a);
+void state_remove_orphan(struct state *st, struct alloc *a);
 size_t relay_load(const struct relay_state *rs);
 json_t *policy_json(const struct policy *p);
 

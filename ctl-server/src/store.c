@@ -14,7 +14,7 @@
 struct store {
 	sqlite3 *db;
 	int lock_fd;		/* holds the single-writer lock */
-	sqlite3_stmt *insert, *set_expiry, *delete;
+	sqlite3_stmt *insert, *set_expiry, *delete, *set_orphaned;
 };
 
 /*
@@ -38,6 +38,9 @@ static const char schema[] =
  */
 static const char migrate_idem[] =
 	"ALTER TABLE allocations ADD COLUMN idem TEXT;";
+/* Since when an allocation waits, off its relay (NULL: placed). */
+static const char migrate_orphaned[] =
+	"ALTER TABLE allocations ADD COLUMN orphaned INTEGER;";
 static const char idem_index[] =
 	"CREATE UNIQUE INDEX IF NOT EXISTS allocations_idem ON allocations (owner, idem)"
 	" WHERE idem IS NOT NULL;";
@@ -99,6 +102,9 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	if (!has_column(s->db, "allocations", "idem") &&
 	    sqlite3_exec(s->db, migrate_idem, NULL, NULL, &msg) != SQLITE_OK)
 		goto fail;
+	if (!has_column(s->db, "allocations", "orphaned") &&
+	    sqlite3_exec(s->db, migrate_orphaned, NULL, NULL, &msg) != SQLITE_OK)
+		goto fail;
 	if (sqlite3_exec(s->db, idem_index, NULL, NULL, &msg) != SQLITE_OK)
 		goto fail;
 	if (sqlite3_prepare_v2(s->db,
@@ -109,7 +115,9 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	    sqlite3_prepare_v2(s->db, "UPDATE allocations SET expires=? WHERE id=?",
 			       -1, &s->set_expiry, NULL) ||
 	    sqlite3_prepare_v2(s->db, "DELETE FROM allocations WHERE id=?",
-			       -1, &s->delete, NULL))
+			       -1, &s->delete, NULL) ||
+	    sqlite3_prepare_v2(s->db, "UPDATE allocations SET orphaned=? WHERE id=?",
+			       -1, &s->set_orphaned, NULL))
 		goto fail;
 	return s;
 fail:
@@ -126,6 +134,7 @@ void store_close(struct store *s)
 	sqlite3_finalize(s->insert);
 	sqlite3_finalize(s->set_expiry);
 	sqlite3_finalize(s->delete);
+	sqlite3_finalize(s->set_orphaned);
 	sqlite3_close(s->db);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
@@ -187,6 +196,14 @@ int store_set_expiry(struct store *s, const char *id, int64_t expires)
 	return step_done(s->set_expiry);
 }
 
+int store_set_orphaned(struct store *s, const char *id, int64_t when)
+{
+	if (when)
+		sqlite3_bind_int64(s->set_orphaned, 1, when);
+	sqlite3_bind_text(s->set_orphaned, 2, id, -1, SQLITE_STATIC);
+	return step_done(s->set_orphaned);
+}
+
 int store_delete(struct store *s, const char *id)
 {
 	sqlite3_bind_text(s->delete, 1, id, -1, SQLITE_STATIC);
@@ -206,7 +223,7 @@ int store_load(struct store *s, void (*fn)(struct alloc *a, void *arg), void *ar
 	int rc;
 
 	if (sqlite3_prepare_v2(s->db, "SELECT id, owner, network, relay, address, port_a,"
-			       " port_b, allow_a, allow_b, created, expires, idem"
+			       " port_b, allow_a, allow_b, created, expires, idem, orphaned"
 			       " FROM allocations ORDER BY created, id", -1, &st, NULL))
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -231,6 +248,7 @@ int store_load(struct store *s, void (*fn)(struct alloc *a, void *arg), void *ar
 		a->expires = sqlite3_column_int64(st, 10);
 		if (sqlite3_column_text(st, 11))
 			a->idem = xstrdup((const char *)sqlite3_column_text(st, 11));
+		a->orphaned_at = sqlite3_column_int64(st, 12);
 		fn(a, arg);
 	}
 	sqlite3_finalize(st);

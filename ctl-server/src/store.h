@@ -19,6 +19,8 @@ int store_load(struct store *s, void (*fn)(struct alloc *a, void *arg), void *ar
 int store_insert(struct store *s, const struct alloc *a);
 int store_set_expiry(struct store *s, const char *id, int64_t expires);
 int store_delete(struct store *s, const char *id);
+/* Mark an allocation orphaned since @when (Unix seconds), or placed (0). */
+int store_set_orphaned(struct store *s, const char *id, int64_t when);
 const char *store_error(struct store *s);
 
 #endif

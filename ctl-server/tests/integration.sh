@@ -158,7 +158,7 @@ db.commit()" "$work/old.db"
 timeout 5 "$CTLD" serve --config "$cfg" --listen 127.0.0.1:0 --ca "$pki/ca.pem" --cert "$pki/server.pem" \
 	--key "$pki/server.key" --db "$work/old.db" >/dev/null 2>&1
 check "store: a database from before the Idempotency-Key column is migrated at start" \
-	test "$(python3 -c "import sqlite3,sys; print([r[1] for r in sqlite3.connect(sys.argv[1]).execute('PRAGMA table_info(allocations)')][-1])" "$work/old.db")" = idem
+	test "$(python3 -c "import sqlite3,sys; print(sorted({r[1] for r in sqlite3.connect(sys.argv[1]).execute('PRAGMA table_info(allocations)')} & {'idem', 'orphaned'}))" "$work/old.db")" = "['idem', 'orphaned']"
 
 # --- credentials rotate without a restart -----------------------------------
 # serial_seen: the serial of the certificate a new connection gets.
@@ -433,6 +433,7 @@ check "reload: the transient loss of fra1's sessions was held, not served" \
 # allocations: the removal is held (fra2 would lose all of them).
 fra2_allocs() { as $PROM "$base/v1/status" | json '[r["allocated_sessions"] for r in d["relays"] if r["name"]=="fra2"][0]'; }
 n2=$(fra2_allocs)
+fra2_id=$(as $NETPORT "$base/v1/allocations" | json '[a["id"] for a in d["allocations"] if a["relay"]=="fra2"][0]')
 cp "$cfg/relays.yaml" "$work/relays.yaml.orig"
 # Each file replaced whole, as git does.
 remove_fra2() {
@@ -462,8 +463,16 @@ wait_for 60 held_fra2
 kill -USR1 "$pid"
 gone_fra2() { test "$(code $FRA2 "$base/v1/relays/fra2/state")" = 403; }
 check "reload: SIGUSR1 applies the held removal" wait_for 60 gone_fra2
+orphans() { as $PROM "$base/v1/status" | json 'd["allocations"]["orphaned"]'; }
+check "reload: fra2's $n2 allocations wait, orphaned, not deleted" test "$(orphans)" = "$n2"
+check "alloc: an orphaned allocation still answers its owner, with orphaned_at" \
+	test "$(as $NETPORT "$base/v1/allocations/$fra2_id" | json '"orphaned_at" in d')" = True
 restore_relays
 check "reload: fra2 comes back" wait_for 60 bash -c "test \$(curl -s -m 20 -o /dev/null -w '%{http_code}' --cacert '$pki/ca.pem' --cert '$pki/$FRA2.pem' --key '$pki/$FRA2.key' $base/v1/relays/fra2/state) = 200"
+check "reload: and its $n2 allocations come back onto it" \
+	test "$(fra2_allocs) $(orphans)" = "$n2 0"
+check "alloc: the allocation is placed again, no longer orphaned" \
+	test "$(as $NETPORT "$base/v1/allocations/$fra2_id" | json '"orphaned_at" in d, d["relay"]')" = "False fra2"
 
 # A reload storm: valid and invalid versions alternate while 200 polls
 # re-poll. The storm is over once fra1 serves the final version (no storm

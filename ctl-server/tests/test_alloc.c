@@ -133,6 +133,21 @@ int main(void)
 	store_load(store, restore, NULL);
 	tap_ok(restored == 1 && st.n_allocs == 1 &&
 	       hm_get_str(&st.allocs, kept) != NULL, "alloc: allocations survive a restart");
+
+	/* Its relay leaves: orphaned; back with it; deleted once its grace is over. */
+	a = hm_get_str(&st.allocs, kept);
+	state_detach_alloc(&st, a);
+	a->orphaned_at = 1000;
+	state_add_orphan(&st, a);
+	store_set_orphaned(store, a->id, a->orphaned_at);
+	tap_ok(alloc_expire_orphans(&st, store, 1500, 3600) == 0 && st.n_orphans == 1 &&
+	       alloc_readopt(&st, store) == 1 && st.n_orphans == 0 && st.n_allocs == 1 &&
+	       !a->orphaned_at, "alloc: an orphan that fits again goes back on its relay");
+	state_detach_alloc(&st, a);
+	a->orphaned_at = 1000;
+	state_add_orphan(&st, a);
+	tap_ok(alloc_expire_orphans(&st, store, 1500, 400) == 1 && st.n_orphans == 0 &&
+	       !hm_get_str(&st.orphans, kept), "alloc: an orphan past its grace is deleted");
 	state_free(&st);
 	store_close(store);
 	unlink(db);

@@ -18,11 +18,11 @@ static void on_changed(struct state *st, struct relay_state *rs)
 	changed_count++;
 }
 
-static int reclaimed_count;
+static int orphaned_count;
 
-static void on_reclaimed(struct state *st, struct alloc *a, const char *why)
+static void on_orphaned(struct state *st, struct alloc *a, const char *why)
 {
-	reclaimed_count++;
+	orphaned_count++;
 }
 
 static struct alloc *make_alloc(const char *id, const char *relay, const char *addr,
@@ -177,7 +177,7 @@ int main(void)
 
 	state_init(&st, 100);
 	st.hooks.changed = on_changed;
-	st.hooks.reclaimed = on_reclaimed;
+	st.hooks.orphaned = on_orphaned;
 	state_apply_config(&st, load_yaml(BASE_YAML
 		"sessions:\n"
 		"  - {name: s1, network: n1, relay: r1, a: {port: 1000, peer: \"198.51.100.1:5\"}, b: {port: 1001}}\n"));
@@ -222,20 +222,22 @@ int main(void)
 	tap_ok(port_used(r2, 2000) && port_used(r2, 2001) && !port_used(r2, 2002),
 	       "state: allocated ports are marked used");
 
-	/* s1 moves onto a2's ports: config wins and a2 is reclaimed. */
-	reclaimed_count = 0;
+	/* s1 moves onto a2's ports: config wins and a2 is set aside. */
+	orphaned_count = 0;
 	state_apply_config(&st, load_yaml(BASE_YAML
 		"sessions:\n"
 		"  - {name: s1, network: n1, relay: r1, a: {port: 1002, peer: \"198.51.100.1:5\"}, b: {port: 1003}}\n"));
-	tap_ok(reclaimed_count == 1 && st.n_allocs == 1 && !hm_get_str(&st.allocs, "a2") &&
+	tap_ok(orphaned_count == 1 && st.n_allocs == 1 && !hm_get_str(&st.allocs, "a2") &&
+	       hm_get_str(&st.orphans, "a2") && st.n_orphans == 1 &&
 	       port_used(r1, 1002) && !port_used(r1, 1000),
-	       "state: an allocation colliding with a new static session is reclaimed");
+	       "state: an allocation colliding with a new static session is orphaned");
 	state_apply_config(&st, load_yaml(
 		"networks: [{name: n1, id: 7, subnet: 10.0.0.0/8}]\n"
 		"relays:\n"
 		"  - {name: r1, addresses: [192.0.2.1], pools: [{ports: 1000-1099, network: n1}]}\n"));
-	tap_ok(reclaimed_count == 2 && st.n_allocs == 0 && !state_relay(&st, "r2"),
-	       "state: a relay leaving the configuration takes its allocations along");
+	tap_ok(orphaned_count == 2 && st.n_allocs == 0 && st.n_orphans == 2 &&
+	       !state_relay(&st, "r2"),
+	       "state: a relay leaving the configuration leaves its allocations orphaned");
 
 	/* Deferred rendering: only relays with waiters are rendered at once. */
 	state_apply_config(&st, load_yaml(BASE_YAML));
