@@ -9,6 +9,7 @@
  *   DELETE /v1/allocations/ID            -> 204
  */
 #include <string.h>
+#include <time.h>
 
 #include "alloc.h"
 #include "http.h"
@@ -100,6 +101,67 @@ static const char *parse_request(json_t *body, const struct client *cl,
 	return parse_ttl(body, &r->ttl);
 }
 
+/*
+ * A client's allocations-per-minute, as a token bucket holding a minute's
+ * worth: a burst of that many, then one every 60/N seconds. Kept by client
+ * name across reloads.
+ */
+struct alloc_rate {
+	char *name;
+	double tokens;
+	int64_t at_ms;
+};
+
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* 0 if @cl may allocate now (taking a token), else seconds until it may. */
+static unsigned rate_wait(struct ctld *c, const struct client *cl)
+{
+	double per_ms = cl->allocations_per_minute / 60000.0;
+	struct alloc_rate *r;
+	int64_t now = monotonic_ms();
+
+	if (!cl->allocations_per_minute)
+		return 0;
+	r = hm_get_str(&c->alloc_rates, cl->name);
+	if (!r) {
+		r = xcalloc(1, sizeof(*r));
+		r->name = xstrdup(cl->name);
+		r->tokens = cl->allocations_per_minute;
+		r->at_ms = now;
+		hm_put_str(&c->alloc_rates, r->name, r);
+	}
+	r->tokens += (now - r->at_ms) * per_ms;
+	if (r->tokens > cl->allocations_per_minute)
+		r->tokens = cl->allocations_per_minute;
+	r->at_ms = now;
+	if (r->tokens >= 1) {
+		r->tokens -= 1;
+		return 0;
+	}
+	return (unsigned)((1 - r->tokens) / per_ms / 1000) + 1;
+}
+
+void api_alloc_rates_free(struct ctld *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->alloc_rates.cap; i++)
+		if (c->alloc_rates.slots[i].hash) {
+			struct alloc_rate *r = c->alloc_rates.slots[i].value;
+
+			free(r->name);
+			free(r);
+		}
+	hm_free(&c->alloc_rates);
+}
+
 /* A key of 1 to 128 of [A-Za-z0-9._:-], as UUIDs and most schemes are. */
 static bool valid_key(const char *k)
 {
@@ -116,6 +178,7 @@ void api_alloc_create(struct ctld *c, struct evhttp_request *req, const struct c
 	struct alloc *a;
 	char err[256], msg[256];
 	const char *bad;
+	unsigned wait;
 	json_t *body;
 	int code;
 
@@ -129,6 +192,17 @@ void api_alloc_create(struct ctld *c, struct evhttp_request *req, const struct c
 	if (!bad && key && !valid_key(key))
 		bad = "the Idempotency-Key header must be 1 to 128 of A-Z a-z 0-9 . _ : -";
 	ar.idem = key;
+	if (!bad && (wait = rate_wait(c, cl))) {
+		char retry[16];
+
+		c->stats.allocs_refused++;
+		snprintf(retry, sizeof(retry), "%u", wait);
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", retry);
+		http_reply_error(c, req, 429, "client '%s' is past its allocations-per-minute (%u); retry in %u s",
+				 cl->name, cl->allocations_per_minute, wait);
+		json_decref(body);
+		return;
+	}
 	if (bad) {
 		c->stats.allocs_refused++;
 		http_reply_error(c, req, 400, "%s", bad);

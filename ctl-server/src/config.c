@@ -467,7 +467,8 @@ static void parse_policy(struct config *cfg, struct ydoc *d, struct ynode *n)
 }
 
 static const char *const client_keys[] = {
-	"name", "identity", "role", "networks", "max-allocations", "description", NULL
+	"name", "identity", "role", "networks", "max-allocations", "allocations-per-minute",
+	"description", NULL
 };
 static const char *const roles[] = { "observer", "allocator", NULL };
 
@@ -503,6 +504,11 @@ static void parse_client(struct config *cfg, struct ydoc *d, struct ynode *n)
 		}
 		if (c->n_networks && c->role != ROLE_ALLOCATOR)
 			yerr(d, v, "'networks' restricts allocations; only an allocator client has any");
+	}
+	if ((v = ymap_get(d, n, "allocations-per-minute"))) {
+		yget_u32(d, v, "allocations-per-minute", 1, 1000000, &c->allocations_per_minute);
+		if (c->role != ROLE_ALLOCATOR)
+			yerr(d, v, "'allocations-per-minute' limits allocations; only an allocator client has any");
 	}
 	if ((v = ymap_get(d, n, "max-allocations"))) {
 		yget_u32(d, v, "max-allocations", 1, UINT32_MAX, &c->max_allocations);

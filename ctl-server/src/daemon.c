@@ -286,6 +286,7 @@ static void stop(struct ctld *c)
 		SSL_CTX_free(c->ssl);
 	clear_reload_errors(c);
 	free(c->held);
+	api_alloc_rates_free(c);
 }
 
 int daemon_run(const struct daemon_opts *opts)
@@ -297,6 +298,7 @@ int daemon_run(const struct daemon_opts *opts)
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit();
 	conn_log_libevent();
+	hm_init_str(&c.alloc_rates);
 	c.base = event_base_new();
 	if (!c.base)
 		die_oom();

@@ -47,6 +47,7 @@ struct ctld {
 	struct conn_guard *conns;
 	SSL_CTX *ssl;			/* for new connections */
 	struct credentials *creds;
+	struct hashmap alloc_rates;	/* client name -> struct alloc_rate */
 	struct reloader *reloader;
 	struct event *sweep;
 	struct event *settle;		/* renders the relays a reload left stale */

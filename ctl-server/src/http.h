@@ -40,6 +40,7 @@ void api_relay_report(struct ctld *c, struct evhttp_request *req, const struct p
 		      const char *relay);
 void api_alloc_create(struct ctld *c, struct evhttp_request *req, const struct client *cl);
 void api_alloc_list(struct ctld *c, struct evhttp_request *req, const struct client *cl);
+void api_alloc_rates_free(struct ctld *c);
 void api_alloc_get(struct ctld *c, struct evhttp_request *req, const struct client *cl,
 		   const char *id);
 void api_alloc_refresh(struct ctld *c, struct evhttp_request *req, const struct client *cl,

@@ -153,6 +153,7 @@ struct client {
 	struct network **networks;
 	size_t n_networks;
 	uint32_t max_allocations;	/* held at once; 0: no limit */
+	uint32_t allocations_per_minute;	/* new ones, a minute's worth at once; 0: no limit */
 };
 
 struct settings {

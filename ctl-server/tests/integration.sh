@@ -72,12 +72,13 @@ FRA2=fra2.relay.example.net
 NETPORT=netport.example.net
 PROM=prometheus.example.net
 QUOTA=quota.example.net
-CERT_CLIENTS="$FRA1 $FRA2 iad1.relay.example.net $NETPORT $PROM $QUOTA" "$here/certs.sh" "$pki" ||
+BURST=burst.example.net
+CERT_CLIENTS="$FRA1 $FRA2 iad1.relay.example.net $NETPORT $PROM $QUOTA $BURST" "$here/certs.sh" "$pki" ||
 	{ fail "test PKI created"; exit 1; }
 cp -r "$here/../examples" "$cfg"
 # An allocator of its own, with a quota.
-printf 'clients:\n  - {name: quota, identity: %s, role: allocator, max-allocations: 2}\n' \
-	"$QUOTA" > "$cfg/quota.yaml"
+printf 'clients:\n  - {name: quota, identity: %s, role: allocator, max-allocations: 2}\n  - {name: burst, identity: %s, role: allocator, allocations-per-minute: 2}\n' \
+	"$QUOTA" "$BURST" > "$cfg/quota.yaml"
 start_ctld 127.0.0.1:0
 
 # --- who may connect -------------------------------------------------------
@@ -357,6 +358,10 @@ check "alloc: a client's quota: 2 allocations (201 201), then 429" \
 	test "$(for i in 1 2 3; do code $QUOTA -X POST -d '{"network":"lab"}' "$base/v1/allocations"; echo; done | xargs)" = "201 201 429"
 check "alloc: the quota's refusal names it" \
 	bash -c "curl -sS -m 30 --cacert '$pki/ca.pem' --cert '$pki/$QUOTA.pem' --key '$pki/$QUOTA.key' -X POST -d '{\"network\":\"lab\"}' $base/v1/allocations | grep -q 'holds 2 allocations, its max-allocations'"
+check "alloc: a client's rate: 2 a minute at once (201 201), then 429" \
+	test "$(for i in 1 2 3; do code $BURST -X POST -d '{"network":"lab"}' "$base/v1/allocations"; echo; done | xargs)" = "201 201 429"
+check "alloc: the rate's refusal says when to retry (Retry-After, 30 s for one of 2 a minute)" \
+	bash -c "curl -sS -m 30 -D - -o /dev/null --cacert '$pki/ca.pem' --cert '$pki/$BURST.pem' --key '$pki/$BURST.key' -X POST -d '{\"network\":\"lab\"}' $base/v1/allocations | tr -d '\r' | grep -qiE '^retry-after: (2[0-9]|30)$'"
 check "alloc: a list holds the client's own only" \
 	test "$(as $QUOTA "$base/v1/allocations" | json 'len(d["allocations"])')" = 2
 short=$(as $NETPORT -X POST -d '{"network":"lab","ttl":1}' "$base/v1/allocations" | json 'd["id"]')
