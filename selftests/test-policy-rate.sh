@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # xdp-modes: native (run again with XDP attached, see run-guest.sh)
 # vm: alone (it measures rates)
+# lanes: debian (rates measured against the wall clock over 2 s: under emulation a debug kernel, 12 times slower, runs in bursts and refills its buckets across them)
 #
 # Rate limits: token buckets in packets and in payload bits per second, of
 # one session, of a whole network, and a network's default for each of its
