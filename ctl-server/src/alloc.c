@@ -108,9 +108,25 @@ static bool client_may_use(const struct client *c, const struct network *net)
 	return false;
 }
 
+struct owner_visit {
+	const struct client *c;
+	void (*fn)(struct alloc *a, void *arg);
+	void *arg;
+};
+
+static void visit_owned(void *value, void *arg)
+{
+	struct owner_visit *v = arg;
+	struct alloc *a = value;
+
+	if (!strcmp(a->owner, v->c->name))
+		v->fn(a, v->arg);
+}
+
 void alloc_each_owned(struct state *st, const struct client *c,
 		      void (*fn)(struct alloc *a, void *arg), void *arg)
 {
+	struct owner_visit visit = { c, fn, arg };
 	struct alloc *a, *next;
 	size_t i;
 
@@ -120,11 +136,7 @@ void alloc_each_owned(struct state *st, const struct client *c,
 			if (!strcmp(a->owner, c->name))
 				fn(a, arg);
 		}
-	for (i = 0; i < st->orphans.cap; i++) {
-		a = st->orphans.slots[i].value;
-		if (st->orphans.slots[i].hash && !strcmp(a->owner, c->name))
-			fn(a, arg);
-	}
+	hm_each(&st->orphans, visit_owned, &visit);
 }
 
 struct owned {
@@ -400,16 +412,25 @@ void alloc_restore(struct state *st, struct store *store, struct alloc *a, int64
 }
 
 /* The orphans, collected first: a hashmap changes as its entries go. */
+struct collected {
+	struct alloc **v;
+	size_t n;
+};
+
+static void collect(void *a, void *arg)
+{
+	struct collected *c = arg;
+
+	c->v[c->n++] = a;
+}
+
 static struct alloc **orphan_list(const struct state *st, size_t *n)
 {
-	struct alloc **v = xcalloc(st->n_orphans, sizeof(*v));
-	size_t i;
+	struct collected c = { xcalloc(st->n_orphans, sizeof(*c.v)), 0 };
 
-	*n = 0;
-	for (i = 0; i < st->orphans.cap; i++)
-		if (st->orphans.slots[i].hash)
-			v[(*n)++] = st->orphans.slots[i].value;
-	return v;
+	hm_each(&st->orphans, collect, &c);
+	*n = c.n;
+	return c.v;
 }
 
 size_t alloc_readopt(struct state *st, struct store *store)

@@ -148,17 +148,17 @@ static unsigned rate_wait(struct ctld *c, const struct client *cl)
 	return (unsigned)((1 - r->tokens) / per_ms / 1000) + 1;
 }
 
+static void rate_free(void *value, void *arg)
+{
+	struct alloc_rate *r = value;
+
+	free(r->name);
+	free(r);
+}
+
 void api_alloc_rates_free(struct ctld *c)
 {
-	size_t i;
-
-	for (i = 0; i < c->alloc_rates.cap; i++)
-		if (c->alloc_rates.slots[i].hash) {
-			struct alloc_rate *r = c->alloc_rates.slots[i].value;
-
-			free(r->name);
-			free(r);
-		}
+	hm_each(&c->alloc_rates, rate_free, NULL);
 	hm_free(&c->alloc_rates);
 }
 

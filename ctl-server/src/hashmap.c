@@ -177,3 +177,12 @@ void *hm_del_u64(struct hashmap *m, uint64_t key)
 {
 	return del(m, mix64(key), NULL, key);
 }
+
+void hm_each(const struct hashmap *m, void (*fn)(void *value, void *arg), void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < m->cap; i++)
+		if (m->slots[i].hash)
+			fn(m->slots[i].value, arg);
+}

@@ -35,6 +35,9 @@ void *hm_put_str(struct hashmap *m, const char *key, void *value);
 void *hm_get_str(const struct hashmap *m, const char *key);
 void *hm_del_str(struct hashmap *m, const char *key);
 
+/* Call fn on every value; fn must not change the map. */
+void hm_each(const struct hashmap *m, void (*fn)(void *value, void *arg), void *arg);
+
 void *hm_put_u64(struct hashmap *m, uint64_t key, void *value);
 void *hm_get_u64(const struct hashmap *m, uint64_t key);
 void *hm_del_u64(struct hashmap *m, uint64_t key);

@@ -888,13 +888,14 @@ void state_apply_config(struct state *st, struct config *cfg)
 			render(st, st->relays[i]);
 }
 
+static void free_orphan(void *a, void *arg)
+{
+	alloc_free(a);
+}
+
 static void free_orphans(struct state *st)
 {
-	size_t i;
-
-	for (i = 0; i < st->orphans.cap; i++)
-		if (st->orphans.slots[i].hash)
-			alloc_free(st->orphans.slots[i].value);
+	hm_each(&st->orphans, free_orphan, NULL);
 	hm_free(&st->orphans);
 }
 
